@@ -1,0 +1,231 @@
+/* ipc.c - implementation of the shared helpers declared in ipc.h. */
+#include "ipc.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+const char *progname = "?";
+volatile sig_atomic_t stop_signal = 0;
+volatile sig_atomic_t timed_out = 0;
+
+void program_init(const char *argv0)
+{
+    const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
+    progname = slash ? slash + 1 : (argv0 ? argv0 : "?");
+    opterr = 0; /* we report bad options ourselves, in one line */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+static void vreport(const char *fmt, va_list ap, int errnum)
+{
+    fprintf(stderr, "%s: ", progname);
+    vfprintf(stderr, fmt, ap);
+    if (errnum)
+        fprintf(stderr, ": %s", strerror(errnum));
+    fputc('\n', stderr);
+}
+
+void die(const char *fmt, ...)
+{
+    int errnum = errno;
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(fmt, ap, errnum);
+    va_end(ap);
+    exit(EXIT_FAILURE);
+}
+
+void fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(fmt, ap, 0);
+    va_end(ap);
+    exit(EXIT_FAILURE);
+}
+
+void note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(fmt, ap, 0);
+    va_end(ap);
+}
+
+void usage(const char *text, const char *reason_fmt, ...)
+{
+    if (reason_fmt == NULL) {
+        fputs(text, stdout);
+        exit(EXIT_SUCCESS);
+    }
+    va_list ap;
+    va_start(ap, reason_fmt);
+    vreport(reason_fmt, ap, 0);
+    va_end(ap);
+    fputs(text, stderr);
+    exit(EXIT_USAGE);
+}
+
+void bad_option(const char *text, int c, char *argv[])
+{
+    const char *arg = argv[optind - 1];
+    if (c == ':')
+        usage(text, "option '%s' needs a value", arg);
+    if (optopt && strncmp(arg, "--", 2) != 0)
+        usage(text, "unknown option '-%c'", optopt);
+    usage(text, "unknown option '%s'", arg);
+}
+
+long parse_long(const char *text, const char *s, const char *opt, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+        usage(text, "%s: expected a whole number from %ld to %ld, got '%s'", opt, min, max, s);
+    return v;
+}
+
+double parse_seconds(const char *text, const char *s, const char *opt)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0 || v > 86400)
+        usage(text, "%s: expected seconds from 0 to 86400, got '%s'", opt, s);
+    return v;
+}
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop; /* only sets a flag: async-signal-safe */
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: interrupt the blocking call */
+    if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
+        die("sigaction");
+}
+
+void exit_on_stop_signal(void)
+{
+    int sig = stop_signal ? stop_signal : SIGTERM;
+    note("interrupted by %s, cleaned up", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    signal(sig, SIG_DFL);
+    raise(sig);
+    exit(EXIT_FAILURE); /* not reached unless the signal is blocked */
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    timed_out = 1;
+}
+
+void alarm_after(double seconds)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART */
+    if (sigaction(SIGALRM, &sa, NULL) == -1)
+        die("sigaction SIGALRM");
+    timed_out = 0;
+    struct itimerval it;
+    memset(&it, 0, sizeof it);
+    if (seconds > 0) {
+        it.it_value.tv_sec = (time_t)seconds;
+        it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+        if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+            it.it_value.tv_usec = 1;
+    }
+    if (setitimer(ITIMER_REAL, &it, NULL) == -1)
+        die("setitimer");
+}
+
+double now_monotonic(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+        die("clock_gettime");
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct timespec realtime_after(double seconds)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+        die("clock_gettime");
+    time_t whole = (time_t)seconds;
+    ts.tv_sec += whole;
+    ts.tv_nsec += (long)((seconds - (double)whole) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec += 1;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+struct backoff backoff_start(double timeout_seconds)
+{
+    struct backoff b = {now_monotonic() + timeout_seconds, 1000000L};
+    return b;
+}
+
+bool backoff_wait(struct backoff *b)
+{
+    double left = b->deadline - now_monotonic();
+    if (left <= 0 || stop_signal)
+        return false;
+    long ns = b->delay_ns;
+    if ((double)ns / 1e9 > left)
+        ns = (long)(left * 1e9) + 1;
+    struct timespec ts = {0, ns};
+    nanosleep(&ts, NULL); /* EINTR is fine: the caller re-checks */
+    if (b->delay_ns < 100000000L)
+        b->delay_ns *= 2;
+    return !stop_signal;
+}
+
+bool pause_seconds(double seconds)
+{
+    struct timespec ts;
+    ts.tv_sec = (time_t)seconds;
+    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) == -1) {
+        if (errno != EINTR)
+            die("nanosleep");
+        if (stop_signal)
+            return false;
+    }
+    return true;
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n == -1) {
+            if (errno == EINTR && !stop_signal)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}

@@ -1,0 +1,101 @@
+/* ipc.h - the few helpers every program in the suite shares.
+ *
+ * Error reporting in the style of the man pages' EXAMPLES and TLPI: one line
+ * per check, so the IPC call itself stays visible in the program:
+ *
+ *     int fd = shm_open(name, O_RDWR, 0);
+ *     die_if(fd == -1, "shm_open %s", name);
+ *
+ * Exit codes everywhere: 0 success, 1 runtime failure, 2 usage error.
+ * Nothing here wraps an IPC call: the programs make those themselves.
+ */
+#ifndef IPC_H
+#define IPC_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define EXIT_USAGE 2
+
+extern const char *progname; /* basename of argv[0], set by program_init */
+
+/* Remember the program's name for messages; make stdout line-buffered so
+ * that output reaches a pipe or file line by line, in order (ERRATA S-9,
+ * SIG-2), and never sits in a buffer that a fork would copy. */
+void program_init(const char *argv0);
+
+/* "prog: <what>: <strerror(errno)>" on stderr, exit 1. */
+#if defined(__GNUC__)
+#define IPC_PRINTF(i, j) __attribute__((format(printf, i, j)))
+#else
+#define IPC_PRINTF(i, j)
+#endif
+_Noreturn void die(const char *fmt, ...) IPC_PRINTF(1, 2);
+/* "prog: <what>" on stderr (no errno), exit 1. */
+_Noreturn void fail(const char *fmt, ...) IPC_PRINTF(1, 2);
+/* "prog: <what>" on stderr, nothing else. */
+void note(const char *fmt, ...) IPC_PRINTF(1, 2);
+#define die_if(cond, ...)        \
+    do {                         \
+        if (cond) die(__VA_ARGS__); \
+    } while (0)
+
+/* Usage: print the program's usage text and exit. With a reason (usage
+ * error): "prog: <reason>" and the usage on stderr, exit 2. With reason NULL
+ * (-h/--help): the usage on stdout, exit 0. */
+_Noreturn void usage(const char *text, const char *reason_fmt, ...) IPC_PRINTF(2, 3);
+
+/* Option values: exit 2 with the usage text when the value is malformed or
+ * out of range. `opt` names the option in the message, e.g. "-t". */
+/* After getopt_long returned '?' or ':' (optstrings start with ':' so that
+ * getopt itself prints nothing): "unknown option" or "option needs a value",
+ * then the usage, exit 2. */
+_Noreturn void bad_option(const char *text, int c, char *argv[]);
+
+long parse_long(const char *text, const char *s, const char *opt, long min, long max);
+double parse_seconds(const char *text, const char *s, const char *opt);
+
+/* SIGINT/SIGTERM -> stop_signal is set, and (no SA_RESTART) a blocking call
+ * in progress returns -1 with errno EINTR, so the program can clean up. */
+extern volatile sig_atomic_t stop_signal;
+void catch_stop_signals(void);
+/* After cleanup: die of the same signal, so the parent (the shell) sees how
+ * the program ended (status 128+n), as a program killed outright would. */
+_Noreturn void exit_on_stop_signal(void);
+
+/* A timeout for a blocking call that has none of its own (fcntl F_SETLKW,
+ * open of a FIFO, msgrcv): SIGALRM after `seconds`, without SA_RESTART, so
+ * the call fails with EINTR and timed_out is set. 0 disarms. */
+extern volatile sig_atomic_t timed_out;
+void alarm_after(double seconds);
+
+/* Monotonic clock in seconds, and a deadline `seconds` from now. */
+double now_monotonic(void);
+/* The same deadline as an absolute CLOCK_REALTIME time, for the POSIX
+ * sem_timedwait / mq_timedreceive family. */
+struct timespec realtime_after(double seconds);
+
+/* Retry with back-off, for waiting on a partner that has not created its
+ * object yet (no event exists for "a name appeared"): sleeps 1 ms, 2 ms,
+ * ... up to 100 ms between tries. Returns false once the deadline has
+ * passed or a stop signal arrived. */
+struct backoff {
+    double deadline;   /* now_monotonic() value after which we give up */
+    long delay_ns;     /* next pause */
+};
+struct backoff backoff_start(double timeout_seconds);
+bool backoff_wait(struct backoff *b);
+
+/* Sleep for a delay that is part of the demonstration (never for
+ * synchronization). Returns early, false, if a stop signal arrives. */
+bool pause_seconds(double seconds);
+
+/* write() until all `len` bytes are out: a pipe or socket may take fewer
+ * bytes than offered. Returns 0, or -1 with errno set (EPIPE, EINTR after a
+ * stop signal, ...). */
+int write_all(int fd, const void *buf, size_t len);
+
+#endif
