@@ -15,8 +15,12 @@ const char *progname = "?";
 volatile sig_atomic_t stop_signal = 0;
 volatile sig_atomic_t timed_out = 0;
 
-void program_init(const char *argv0)
+static char **saved_argv;
+
+void program_init(char *argv[])
 {
+    const char *argv0 = argv[0];
+    saved_argv = argv;
     const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
     progname = slash ? slash + 1 : (argv0 ? argv0 : "?");
     opterr = 0; /* we report bad options ourselves, in one line */
@@ -73,9 +77,9 @@ void usage(const char *text, const char *reason_fmt, ...)
     exit(EXIT_USAGE);
 }
 
-void bad_option(const char *text, int c, char *argv[])
+void bad_option(const char *text, int c)
 {
-    const char *arg = argv[optind - 1];
+    const char *arg = saved_argv[optind - 1];
     if (c == ':')
         usage(text, "option '%s' needs a value", arg);
     if (optopt && strncmp(arg, "--", 2) != 0)
@@ -125,7 +129,10 @@ void exit_on_stop_signal(void)
     note("interrupted by %s, cleaned up", sig == SIGINT ? "SIGINT" : "SIGTERM");
     signal(sig, SIG_DFL);
     raise(sig);
-    exit(EXIT_FAILURE); /* not reached unless the signal is blocked */
+    /* Reached only if the signal is blocked. (cppcheck believes raise()
+     * never returns.) */
+    // cppcheck-suppress unreachableCode
+    exit(EXIT_FAILURE);
 }
 
 static void on_alarm(int sig)

@@ -25,7 +25,7 @@ extern const char *progname; /* basename of argv[0], set by program_init */
 /* Remember the program's name for messages; make stdout line-buffered so
  * that output reaches a pipe or file line by line, in order (ERRATA S-9,
  * SIG-2), and never sits in a buffer that a fork would copy. */
-void program_init(const char *argv0);
+void program_init(char *argv[]);
 
 /* "prog: <what>: <strerror(errno)>" on stderr, exit 1. */
 #if defined(__GNUC__)
@@ -53,7 +53,7 @@ _Noreturn void usage(const char *text, const char *reason_fmt, ...) IPC_PRINTF(2
 /* After getopt_long returned '?' or ':' (optstrings start with ':' so that
  * getopt itself prints nothing): "unknown option" or "option needs a value",
  * then the usage, exit 2. */
-_Noreturn void bad_option(const char *text, int c, char *argv[]);
+_Noreturn void bad_option(const char *text, int c);
 
 long parse_long(const char *text, const char *s, const char *opt, long min, long max);
 double parse_seconds(const char *text, const char *s, const char *opt);

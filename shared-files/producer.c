@@ -43,13 +43,13 @@ int main(int argc, char *argv[])
                                              {"timeout", required_argument, NULL, 't'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    program_init(argv[0]);
+    program_init(argv);
     for (int c; (c = getopt_long(argc, argv, ":f:t:h", longopts, NULL)) != -1;) {
         switch (c) {
         case 'f': path = optarg; break;
         case 't': timeout = parse_seconds(usage_text, optarg, "--timeout"); break;
         case 'h': usage(usage_text, NULL);
-        default: bad_option(usage_text, c, argv);
+        default: bad_option(usage_text, c);
         }
     }
     if (optind < argc)
