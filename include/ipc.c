@@ -150,7 +150,8 @@ void alarm_after(double seconds)
     sa.sa_flags = 0; /* no SA_RESTART */
     if (sigaction(SIGALRM, &sa, NULL) == -1)
         die("sigaction SIGALRM");
-    timed_out = 0;
+    if (seconds > 0)
+        timed_out = 0; /* disarming keeps the flag for the caller to read */
     struct itimerval it;
     memset(&it, 0, sizeof it);
     if (seconds > 0) {
