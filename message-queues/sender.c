@@ -1,0 +1,99 @@
+/* sender.c - put six typed messages on a System V message queue.
+ *
+ * Partner: receiver, which takes them out by type, not in arrival order.
+ * Protocol: queue.h. Article: "Inter-process communication in Linux", part 2
+ * (Using pipes and message queues), Example 5.
+ *
+ *     ./sender      (then, in this or another terminal)      ./receiver
+ *
+ * The queue lives in the kernel, not in either process: it outlives the
+ * sender, and only the receiver's msgctl(IPC_RMID) removes it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+
+#include "ipc.h"
+#include "queue.h"
+
+static const char usage_text[] =
+    "Usage: sender [-k PATH] [-i ID]\n"
+    "Create a System V message queue (replacing one left by an earlier run) and\n"
+    "send msg1..msg6 with types 1,1,2,2,3,3. The queue stays for the receiver.\n"
+    "  -k, --key-path PATH  file or directory for ftok (default: the directory\n"
+    "                       this program is in, so any working directory works)\n"
+    "  -i, --id ID          ftok project id, 1..255 (default: 123)\n"
+    "  -h, --help           show this help\n"
+    "Partner: receiver (same -k and -i). Example:\n"
+    "  ./sender -k /tmp/q && ./receiver -k /tmp/q\n";
+
+static int qid = -1; /* removed at exit until all six messages are in */
+
+static void remove_unfinished_queue(void)
+{
+    if (qid != -1)
+        msgctl(qid, IPC_RMID, NULL);
+}
+
+int main(int argc, char *argv[])
+{
+    char key_path[PATH_MAX];
+    long id = ProjectId;
+    static const struct option longopts[] = {{"key-path", required_argument, NULL, 'k'},
+                                             {"id", required_argument, NULL, 'i'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    program_init(argv);
+    die_if(default_key_path(key_path, sizeof key_path) == -1, "readlink /proc/self/exe");
+    for (int c; (c = getopt_long(argc, argv, ":k:i:h", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'k': snprintf(key_path, sizeof key_path, "%s", optarg); break;
+        case 'i': id = parse_long(usage_text, optarg, "--id", 1, 255); break;
+        case 'h': usage(usage_text, NULL);
+        default: bad_option(usage_text, c);
+        }
+    }
+    if (optind < argc)
+        usage(usage_text, "unexpected argument '%s'", argv[optind]);
+    catch_stop_signals();
+
+    /* ftok mixes the file's inode and device numbers with the id: the same
+     * file and id give the same key in every process. */
+    key_t key = ftok(key_path, (int)id);
+    die_if(key == -1, "ftok %s", key_path);
+
+    /* A queue already under this key was left by a run that did not finish
+     * (MQ-4): its messages would be read as ours. Remove it. */
+    int old = msgget(key, 0);
+    if (old != -1) {
+        die_if(msgctl(old, IPC_RMID, NULL) == -1, "msgctl IPC_RMID (stale queue)");
+        note("removed a queue left by an earlier run (key 0x%08x)", (unsigned)key);
+    } else {
+        die_if(errno != ENOENT, "msgget");
+    }
+
+    /* IPC_EXCL: a fresh queue, ours alone; 0600: only our user (MQ-6). */
+    qid = msgget(key, IPC_CREAT | IPC_EXCL | AccessPerms);
+    die_if(qid == -1, "msgget key 0x%08x", (unsigned)key);
+    atexit(remove_unfinished_queue);
+
+    for (int i = 0; i < MsgCount; i++) {
+        queuedMessage msg = {.type = SendTypes[i]};
+        snprintf(msg.payload, sizeof msg.payload, "%s", Payloads[i]);
+        /* The size is the payload's, not sizeof msg (MQ-1). Without
+         * IPC_NOWAIT, msgsnd waits if the queue is full; checked (MQ-2). */
+        if (msgsnd(qid, &msg, sizeof msg.payload, 0) == -1) {
+            if (errno == EINTR && stop_signal) {
+                remove_unfinished_queue();
+                exit_on_stop_signal();
+            }
+            die("msgsnd");
+        }
+        printf("%s sent as type %i\n", msg.payload, (int)msg.type);
+    }
+    qid = -1; /* complete: the queue now belongs to the receiver */
+    return 0;
+}
