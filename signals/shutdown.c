@@ -1,0 +1,129 @@
+/* shutdown.c - a parent shuts its child down gracefully with SIGTERM.
+ *
+ * One program, two processes: the child naps in a loop, the parent waits a
+ * while, then sends SIGTERM; the child's handler only records the signal,
+ * and the child's main flow finishes its work and exits. Article: "Inter-
+ * process communication in Linux", part 3 (Sockets and signals), Example 3.
+ *
+ *     ./shutdown                      (about 6 seconds; -d and -n shorten it)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipc.h"
+
+static const char usage_text[] =
+    "Usage: shutdown [-d SECONDS] [-n SECONDS]\n"
+    "Fork a child that naps in a loop; after a delay, send it SIGTERM and wait for\n"
+    "it to terminate gracefully.\n"
+    "  -d, --delay SECONDS  how long the parent waits before SIGTERM (default: 5)\n"
+    "  -n, --nap SECONDS    the child's nap between wake-ups, and its pause\n"
+    "                       while terminating (default: 1)\n"
+    "  -h, --help           show this help\n"
+    "Partner: none; the forked child is the one signalled. For two terminals, see\n"
+    "sigreceiver and sigsender. Example: ./shutdown -d 0.5 -n 0.1\n";
+
+/* Set by the handler, read by the child's main flow. A handler may only
+ * touch a volatile sig_atomic_t and call async-signal-safe functions:
+ * printf/puts are not (they take stdio's lock), so they stay out (SIG-1). */
+static volatile sig_atomic_t got_signal = 0;
+
+static void graceful(int signum)
+{
+    got_signal = signum;
+}
+
+/* Sleep, unless a signal arrives first (nanosleep returns EINTR then). */
+static void nap(double seconds)
+{
+    struct timespec ts = {.tv_sec = (time_t)seconds,
+                          .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+static void child_code(const sigset_t *old_mask, double nap_seconds)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = graceful;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: nanosleep is interrupted */
+    die_if(sigaction(SIGTERM, &sa, NULL) == -1, "sigaction");
+    /* The handler is in place: let SIGTERM in. One that arrived since the
+     * fork was held pending, and is delivered right here (SIG-3). */
+    die_if(sigprocmask(SIG_SETMASK, old_mask, NULL) == -1, "sigprocmask");
+
+    while (!got_signal) {
+        nap(nap_seconds);
+        if (!got_signal)
+            puts("\tChild just woke up, but going back to sleep.");
+    }
+    printf("\tChild confirming received signal: %d\n", (int)got_signal);
+    puts("\tChild about to terminate gracefully...");
+    nap(nap_seconds);
+    puts("\tChild terminating now...");
+    /* stdout is line-buffered, so every line above is already written,
+     * even to a pipe or a file (SIG-2); _exit skips the parent's atexit
+     * handlers and buffers, which the child must not run twice. */
+    _exit(0);
+}
+
+int main(int argc, char *argv[])
+{
+    double delay = 5, nap_seconds = 1;
+    static const struct option longopts[] = {{"delay", required_argument, NULL, 'd'},
+                                             {"nap", required_argument, NULL, 'n'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    program_init(argv); /* line-buffered stdout (SIG-2) */
+    for (int c; (c = getopt_long(argc, argv, ":d:n:h", longopts, NULL)) != -1;) {
+        switch (c) {
+        case 'd': delay = parse_seconds(usage_text, optarg, "--delay"); break;
+        case 'n': nap_seconds = parse_seconds(usage_text, optarg, "--nap"); break;
+        case 'h': usage(usage_text, NULL);
+        default: bad_option(usage_text, c);
+        }
+    }
+    if (optind < argc)
+        usage(usage_text, "unexpected argument '%s'", argv[optind]);
+    if (nap_seconds <= 0)
+        usage(usage_text, "--nap: must be more than 0");
+
+    /* Block SIGTERM before fork: the child starts with it blocked, so a
+     * SIGTERM sent before its handler exists waits instead of killing it
+     * with the default action (SIG-3). */
+    sigset_t term, old_mask;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    die_if(sigprocmask(SIG_BLOCK, &term, &old_mask) == -1, "sigprocmask");
+
+    fflush(stdout); /* nothing buffered may be copied into the child (SIG-2) */
+    pid_t cpid = fork();
+    die_if(cpid == -1, "fork");
+    if (cpid == 0)
+        child_code(&old_mask, nap_seconds);
+    die_if(sigprocmask(SIG_SETMASK, &old_mask, NULL) == -1, "sigprocmask");
+
+    puts("Parent sleeping for a time...");
+    nap(delay);
+
+    /* kill() sends any signal, not only deadly ones (SIG-5); checked (SIG-4). */
+    die_if(kill(cpid, SIGTERM) == -1, "kill %d", (int)cpid);
+
+    int status;
+    while (waitpid(cpid, &status, 0) == -1)
+        die_if(errno != EINTR, "waitpid");
+    if (WIFSIGNALED(status))
+        fail("child %d was killed by signal %d (%s)", (int)cpid, WTERMSIG(status),
+             strsignal(WTERMSIG(status)));
+    if (WEXITSTATUS(status) != 0)
+        fail("child %d exited with status %d", (int)cpid, WEXITSTATUS(status));
+    puts("My child terminated, about to exit myself...");
+    return 0;
+}
