@@ -79,6 +79,10 @@ int main(int argc, char *argv[])
     struct timespec deadline = realtime_after(wait.deadline - now_monotonic());
 
     for (int i = 0; i < MsgCount; i++) {
+        if (stop_signal) { /* arrived while we were printing */
+            mq_unlink(name);
+            exit_on_stop_signal();
+        }
         unsigned prio;
         ssize_t n = mq_timedreceive(mq, buf, (size_t)attr.mq_msgsize, &prio, &deadline);
         if (n == -1) {

@@ -108,6 +108,10 @@ int main(int argc, char *argv[])
     atexit(remove_queue);
 
     for (int i = 0; i < MsgCount; i++) {
+        if (stop_signal) { /* arrived while we were printing */
+            remove_queue();
+            exit_on_stop_signal();
+        }
         queuedMessage msg;
         /* Blocks until a message of this type is there; SIGALRM bounds
          * the wait. The size is the payload's (MQ-1); without MSG_NOERROR

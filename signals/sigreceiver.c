@@ -110,9 +110,10 @@ int main(int argc, char *argv[])
 
     puts("received:");
     for (int i = 0; i < nhandled; i++) {
-        char name[32];
-        if (counts[handled[i]] > 0)
+        if (counts[handled[i]] > 0) {
+            char name[32];
             printf("  %-12s %ld\n", sig_name(handled[i], name, sizeof name), counts[handled[i]]);
+        }
     }
     if (lost)
         printf("  (%d not recorded: the pipe was full)\n", (int)lost);

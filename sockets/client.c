@@ -116,7 +116,7 @@ int main(int argc, char *argv[])
     die_if(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1, "setsockopt");
 
     puts("Connect to server, about to write some stuff...");
-    char buf[BuffSize];
+    char buf[BuffSize] = {0};
     size_t have = 0; /* bytes received and not yet printed */
     for (int i = 0; i < ConversationLen; i++) {
         char line[BuffSize];

@@ -6,13 +6,14 @@
  *
  *     terminal 1: ./server            terminal 2: ./client
  *
- * One process, one poll() loop: the kernel tells us which sockets are ready,
+ * One process, one ppoll() loop: the kernel tells us which sockets are ready,
  * so a slow or silent client never makes the others wait (the article's
  * iterative server did: S-7). Each client has a bounded input buffer (one
  * line) and output buffer (the echo); while its echo is not sent, we stop
  * reading from it, so a client that never reads cannot make us buffer more.
  * SIGINT/SIGTERM: close every client, remove the UNIX socket path, exit 0.
  */
+#define _GNU_SOURCE /* ppoll: in POSIX only since 2024; glibc 2.36 needs this */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -161,6 +162,16 @@ int main(int argc, char *argv[])
     else
         printf("Listening on port %s for clients...\n", port);
 
+    /* SIGINT/SIGTERM stay blocked except inside ppoll, which unblocks them
+     * atomically while it waits: a signal can never slip in between our
+     * check of stop_signal and the start of the wait (with plain poll it
+     * could, and the server would sleep on until the next client). */
+    sigset_t stop_set, wait_mask;
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGINT);
+    sigaddset(&stop_set, SIGTERM);
+    die_if(sigprocmask(SIG_BLOCK, &stop_set, &wait_mask) == -1, "sigprocmask");
+
     static struct pollfd pfds[1 + MaxClients];
     while (!stop_signal) {
         /* Watch the listener while there is room, and each client for input
@@ -169,9 +180,9 @@ int main(int argc, char *argv[])
         for (int i = 0; i < nclients; i++)
             pfds[1 + i] = (struct pollfd){.fd = clients[i].fd,
                                           .events = clients[i].outlen ? POLLOUT : POLLIN};
-        int ready = poll(pfds, 1 + (nfds_t)nclients, -1);
+        int ready = ppoll(pfds, 1 + (nfds_t)nclients, NULL, &wait_mask);
         if (ready == -1) {
-            die_if(errno != EINTR, "poll");
+            die_if(errno != EINTR, "ppoll");
             continue; /* a signal: the loop condition decides */
         }
 

@@ -72,7 +72,7 @@ queue_perms() { ipcs -q | awk -v k="$KEY" 'tolower($1) == tolower(k) {print $4}'
     run --separate-stderr prog message-queues/receiver
     [ "$status" -eq 0 ]
     expect_equal "$output" "$RECEIVED"
-    ! sysv_queue_exists "$default_key" # removed by the receiver
+    refute sysv_queue_exists "$default_key" # removed by the receiver
 }
 
 @test "receiver started first blocks until the sender comes (MQ-3)" {
@@ -161,7 +161,7 @@ q.send(b"old\0", type=3)'
         kill -"$sig" "$LAST_PID"
         wait_exit "$LAST_PID"
         [ "$EXIT_CODE" -eq $((128 + $(kill -l "$sig"))) ]
-        ! sysv_queue_exists "$KEY"
+        refute sysv_queue_exists "$KEY"
         rm hold
         wait_exit "$HOLDER"
     done
@@ -172,7 +172,7 @@ q.send(b"old\0", type=3)'
     run --separate-stderr prog message-queues/receiver "${K[@]}" -t 0.5
     [ "$status" -eq 1 ]
     [[ "$stderr" == *"receiver: gave up after 0.5 s waiting for a message of type 3" ]]
-    ! sysv_queue_exists "$KEY"
+    refute sysv_queue_exists "$KEY"
     rm hold
     wait_exit "$HOLDER"
 }
@@ -270,6 +270,7 @@ PYEOF
         py_mq_one "$MQ"
         start_bg "r$sig" message-queues/mqreceiver -q "$MQ"
         wait_for_line "r$sig.out" "msg1 received with priority 1"
+        wait_in_kernel "$LAST_PID" 'mq|wq_sleep'
         kill -"$sig" "$LAST_PID"
         wait_exit "$LAST_PID"
         [ "$EXIT_CODE" -eq $((128 + $(kill -l "$sig"))) ]

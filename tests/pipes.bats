@@ -65,7 +65,7 @@ PYEOF
     start_bg reader pipes/fifoReader -p ch
     reader=$LAST_PID
     wait_for_line reader.err 'waiting for a fifoWriter to open ch'
-    run prog pipes/fifoWriter -p ch -d 0
+    run --separate-stderr prog pipes/fifoWriter -p ch -d 0
     [ "$status" -eq 0 ]
     expect_equal "$output" "768000 ints sent to the pipe."
     wait_exit "$reader"
@@ -80,7 +80,7 @@ PYEOF
     wait_for_line writer.err 'waiting for a fifoReader'
     [ -p ch ]
     [ "$(stat -c %a ch)" = 600 ]
-    run prog pipes/fifoReader -p ch -n 1
+    run --separate-stderr prog pipes/fifoReader -p ch -n 1
     [ "$status" -eq 0 ]
     [[ "$output" =~ ^Received\ ints:\ 64,\ primes:\ [0-9]+$ ]]
     wait_exit "$LAST_PID"
@@ -109,6 +109,7 @@ PYEOF
 @test "fifo: kill -9 of the reader mid-stream: the writer reports it, exit 1, no SIGPIPE death (P-2)" {
     start_bg writer pipes/fifoWriter -p ch
     writer=$LAST_PID
+    wait_for_line writer.err 'waiting for a fifoReader'
     start_bg reader pipes/fifoReader -p ch
     reader=$LAST_PID
     wait_until 30 test ! -e ch # both ends open: streaming has begun
@@ -122,9 +123,10 @@ PYEOF
 @test "fifo: kill -9 of the writer mid-stream: the reader reports the partial count, exit 1" {
     start_bg writer pipes/fifoWriter -p ch
     writer=$LAST_PID
+    wait_for_line writer.err 'waiting for a fifoReader'
     start_bg reader pipes/fifoReader -p ch
     reader=$LAST_PID
-    wait_until 30 test ! -e ch
+    wait_until 30 test ! -e ch # both ends open: streaming has begun
     kill -9 "$writer"
     wait_exit "$writer"
     wait_exit "$reader"
@@ -170,12 +172,14 @@ os.close(fd)'
     for sig in INT TERM; do
         start_bg "w$sig" pipes/fifoWriter -p ch
         wait_for_line "w$sig.err" 'waiting for a fifoReader'
+        wait_in_kernel "$LAST_PID" wait_for_partner
         kill -"$sig" "$LAST_PID"
         wait_exit "$LAST_PID"
         [ "$EXIT_CODE" -eq $((128 + $(kill -l "$sig"))) ]
         [ ! -e ch ]
         start_bg "r$sig" pipes/fifoReader -p ch
         wait_for_line "r$sig.err" 'waiting for a fifoWriter'
+        wait_in_kernel "$LAST_PID" poll
         kill -"$sig" "$LAST_PID"
         wait_exit "$LAST_PID"
         [ "$EXIT_CODE" -eq $((128 + $(kill -l "$sig"))) ]

@@ -139,6 +139,7 @@ while not os.path.exists("release"):
 @test "a waiting consumer stopped by SIGTERM ends by that signal" {
     start_bg consumer shared-files/consumer -f never.dat
     wait_for_line consumer.err 'waiting for a producer'
+    wait_in_kernel "$LAST_PID" poll
     kill -TERM "$LAST_PID"
     wait_exit "$LAST_PID"
     [ "$EXIT_CODE" -eq 143 ]

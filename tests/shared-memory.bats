@@ -61,7 +61,7 @@ nothing_left() {
     run "$PY" -c 'import sys; d=open(sys.argv[1],"rb").read(); print(len(d), d.rstrip(b"\0").decode())' "/dev/shm$SHM"
     [ "$status" -eq 0 ]
     expect_equal "$output" "512 seen by python"
-    run prog shared-memory/memreader "${NAMES[@]}"
+    run --separate-stderr prog shared-memory/memreader "${NAMES[@]}"
     expect_equal "$output" "seen by python"
     wait_exit "$LAST_PID"
     [ "$EXIT_CODE" -eq 0 ]
@@ -81,7 +81,7 @@ nothing_left() {
 @test "two runs in a row behave like the first (SHM-2)" {
     for i in 1 2; do
         start_bg "writer$i" shared-memory/memwriter "${NAMES[@]}" -x "run $i"
-        run prog shared-memory/memreader "${NAMES[@]}"
+        run --separate-stderr prog shared-memory/memreader "${NAMES[@]}"
         [ "$status" -eq 0 ]
         expect_equal "$output" "run $i"
         wait_exit "$LAST_PID"
@@ -117,7 +117,7 @@ nothing_left() {
     kill -9 "$LAST_PID"
     wait_exit "$LAST_PID"
     start_bg writer shared-memory/memwriter "${NAMES[@]}"
-    run prog shared-memory/memreader "${NAMES[@]}"
+    run --separate-stderr prog shared-memory/memreader "${NAMES[@]}"
     [ "$status" -eq 0 ]
     expect_equal "$output" "$ARTICLE_LINE"
     wait_exit "$LAST_PID"
@@ -129,6 +129,7 @@ nothing_left() {
     for sig in INT TERM; do
         start_bg "writer$sig" shared-memory/memwriter "${NAMES[@]}"
         wait_for_line "writer$sig.err" "waiting for memreader"
+        wait_in_kernel "$LAST_PID" futex
         kill -"$sig" "$LAST_PID"
         wait_exit "$LAST_PID"
         [ "$EXIT_CODE" -eq $((128 + $(kill -l "$sig"))) ]

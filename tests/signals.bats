@@ -57,7 +57,7 @@ stop_receiver() {
 
 @test "shutdown: SIGTERM sent before the child's handler exists is not lost (SIG-3)" {
     # -d 0: the parent signals right after fork, before the child runs.
-    for i in 1 2 3 4 5; do
+    for _ in 1 2 3 4 5; do
         run --separate-stderr prog signals/shutdown -d 0 -n 0.01
         [ "$status" -eq 0 ]
         expect_equal "$output" "Parent sleeping for a time...
@@ -144,7 +144,7 @@ print(os.getpid())' "$RPID" >py.out
     [ "$status" -eq 0 ]
     wait_exit "$RPID"
     [ "$EXIT_CODE" -eq 137 ]
-    ! grep -q '^received:' receiver.out
+    refute grep -q '^received:' receiver.out
 }
 
 @test "sigsender: a bad PID or signal is a usage error (exit 2); no such process exits 1" {

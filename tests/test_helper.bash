@@ -140,6 +140,23 @@ ftok_key() {
 track_sysv_key() { SYSV_KEYS+=("$1"); }
 sysv_queue_exists() { ipcs -q | awk '{print $1}' | grep -qix -- "$1"; }
 
+# refute COMMAND... : fail if COMMAND succeeds. (A bare `! cmd` never fails
+# a bats test: bash's errexit ignores negated commands.)
+refute() {
+    if "$@"; then
+        echo "expected to fail: $*" >&2
+        return 1
+    fi
+}
+
+# wait_in_kernel PID REGEX : until the process sleeps in a kernel function
+# matching REGEX (/proc/PID/wchan), i.e. it is blocked in the system call we
+# mean to interrupt, not about to enter it. Signals sent before that moment
+# could land between the program's check of its flag and the call.
+wait_in_kernel() {
+    wait_until "$WAIT_LIMIT" grep -qE -- "$2" "/proc/$1/wchan"
+}
+
 # expect_equal ACTUAL EXPECTED : compare, showing both on failure.
 expect_equal() {
     if [ "$1" != "$2" ]; then
