@@ -40,7 +40,7 @@ BINS := $(addprefix $(B),$(PROGRAMS))
 EXISTING := $(foreach p,$(PROGRAMS),$(if $(wildcard $(p).c),$(B)$(p)))
 COMMON := $(B)include/ipc.o
 
-.PHONY: all demo test check clean
+.PHONY: all demo test check clean try
 all: $(EXISTING)
 
 $(B)include/ipc.o: include/ipc.c
@@ -68,3 +68,7 @@ clean:
 	rm -f $(addprefix $(B),$(PROGRAMS)) $(addsuffix .d,$(addprefix $(B),$(PROGRAMS))) \
 	      $(B)include/ipc.o $(B)include/ipc.o.d
 	rm -rf build
+
+# make try PAIR=sockets : the pair in two tmux panes (see ./try --help)
+try: all
+	@./try $(PAIR)

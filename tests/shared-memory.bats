@@ -79,11 +79,12 @@ nothing_left() {
 }
 
 @test "two runs in a row behave like the first (SHM-2)" {
-    for i in 1 2; do
-        start_bg "writer$i" shared-memory/memwriter "${NAMES[@]}" -x "run $i"
+    # (not `i`: bats 1.8's run with flags overwrites a global i)
+    for round in 1 2; do
+        start_bg "writer$round" shared-memory/memwriter "${NAMES[@]}" -x "run $round"
         run --separate-stderr prog shared-memory/memreader "${NAMES[@]}"
         [ "$status" -eq 0 ]
-        expect_equal "$output" "run $i"
+        expect_equal "$output" "run $round"
         wait_exit "$LAST_PID"
         [ "$EXIT_CODE" -eq 0 ]
         nothing_left

@@ -87,7 +87,7 @@ $CLOSING"
 @test "real-time signals queue, standard ones coalesce (receiver stopped meanwhile)" {
     start_receiver
     kill -STOP "$RPID" # SIGSTOP cannot be caught: signals now stay pending
-    wait_until 10 test "$(awk '{print $3}' "/proc/$RPID/stat")" = T
+    wait_until 10 stopped "$RPID"
     run prog signals/sigsender -n 5 "$RPID" USR2
     [ "$status" -eq 0 ]
     run prog signals/sigsender -n 5 "$RPID" RTMIN+1 100

@@ -23,6 +23,9 @@ start_server() {
     wait_for_line server.out "^Listening on "
 }
 
+# established PORT : the server has an established connection on PORT.
+established() { ss -Htn state established "sport = :$1" | grep -q .; }
+
 # stop_server : SIGTERM, which is the normal way to stop it: exit 0.
 stop_server() {
     kill -TERM "$SERVER"
@@ -235,7 +238,7 @@ Pride and Prejudice"
         PORT=$(free_port)
         start_server
         exec 4<>"/dev/tcp/127.0.0.1/$PORT"
-        wait_until 10 test "$(ss -Htn state established "sport = :$PORT" | wc -l)" -ge 1
+        wait_until 10 established "$PORT"
         kill -"$sig" "$SERVER"
         wait_exit "$SERVER"
         [ "$EXIT_CODE" -eq 0 ]

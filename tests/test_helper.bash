@@ -75,6 +75,9 @@ alive() {
     [ -n "$state" ] && [ "$state" != Z ]
 }
 
+# stopped PID : the process is stopped (SIGSTOP), state T.
+stopped() { [ "$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = T ]; }
+
 # wait_exit PID [SECONDS] : wait for a background program to end; its exit
 # status in $EXIT_CODE. Fails (and kills it) if it runs past the bound.
 wait_exit() {
