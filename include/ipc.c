@@ -116,6 +116,8 @@ void catch_stop_signals(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
+    /* Ctrl+C sends SIGINT (not SIGTERM, ERRATA P-7); kill's default is
+     * SIGTERM. Both mean "please stop": clean up and go. */
     sa.sa_handler = on_stop; /* only sets a flag: async-signal-safe */
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; /* no SA_RESTART: interrupt the blocking call */

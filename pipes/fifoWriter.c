@@ -113,7 +113,8 @@ int main(int argc, char *argv[])
             sent += IntsPerChunk;
         }
         /* One draw per loop for the pause, as in the article, even with
-         * -d 0, so the ints sent are the same whatever the delay. */
+         * -d 0, so the ints sent are the same whatever the delay. The pause
+         * is nanosleep: usleep is gone from POSIX 2008 (B-2). */
         int r = rand();
         if (max_delay > 0 && !pause_seconds((double)(r % max_delay + 1) / 1e6))
             exit_on_stop_signal();

@@ -55,6 +55,9 @@ int main(int argc, char *argv[])
     }
     if (optind < argc)
         usage(usage_text, "unexpected argument '%s'", argv[optind]);
+    /* The portable form of a name is "/name", with no other '/' (SHM-6). */
+    if (shm_name[0] != '/' || strchr(shm_name + 1, '/') || sem_name[0] != '/' || strchr(sem_name + 1, '/'))
+        usage(usage_text, "names must look like /name (one leading '/', no other)");
     char done_name[256];
     if (snprintf(done_name, sizeof done_name, "%s%s", sem_name, DoneSuffix) >= (int)sizeof done_name)
         usage(usage_text, "--sem: name too long");

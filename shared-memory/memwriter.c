@@ -80,6 +80,9 @@ int main(int argc, char *argv[])
     }
     if (optind < argc)
         usage(usage_text, "unexpected argument '%s'", argv[optind]);
+    /* The portable form of a name is "/name", with no other '/' (SHM-6). */
+    if (shm_name[0] != '/' || strchr(shm_name + 1, '/') || sem_name[0] != '/' || strchr(sem_name + 1, '/'))
+        usage(usage_text, "names must look like /name (one leading '/', no other)");
     if (strlen(text) >= ByteSize)
         usage(usage_text, "--text: at most %d bytes", ByteSize - 1);
     if (snprintf(done_name, sizeof done_name, "%s%s", sem_name, DoneSuffix) >= (int)sizeof done_name)

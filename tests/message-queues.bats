@@ -93,7 +93,7 @@ queue_perms() { ipcs -q | awk -v k="$KEY" 'tolower($1) == tolower(k) {print $4}'
     [ "$status" -eq 0 ]
 }
 
-@test "python3 sysv_ipc reads what sender sent: payload-sized messages (MQ-1)" {
+@test "python3 sysv_ipc reads what sender sent: payload-sized messages, every send checked (MQ-1, MQ-2)" {
     run prog message-queues/sender "${K[@]}"
     [ "$status" -eq 0 ]
     run py_sysv '
@@ -199,7 +199,7 @@ q.send(b"old\0", type=3)'
     [ "$status" -eq 2 ]
 }
 
-@test "POSIX: mqsender then mqreceiver, highest priority first" {
+@test "POSIX: mqsender then mqreceiver, highest priority first (MQ-7)" {
     run --separate-stderr prog message-queues/mqsender -q "$MQ"
     [ "$status" -eq 0 ]
     expect_equal "$output" "${SENT//as type/with priority}"

@@ -168,7 +168,7 @@ os.close(fd)'
     expect_equal "$(cat reader.out)" "Received ints: 4, primes: 2"
 }
 
-@test "fifo: SIGINT or SIGTERM while waiting removes the FIFO it created" {
+@test "fifo: SIGINT (Ctrl+C, P-7) or SIGTERM while waiting removes the FIFO it created" {
     for sig in INT TERM; do
         start_bg "w$sig" pipes/fifoWriter -p ch
         wait_for_line "w$sig.err" 'waiting for a fifoReader'

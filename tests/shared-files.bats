@@ -100,12 +100,21 @@ while not os.path.exists("release"):
     wait_exit "$HOLDER"
 }
 
-@test "a longer old file is truncated under the lock (SF-3)" {
+@test "a longer old file is truncated under the lock, every byte written (SF-3, SF-4)" {
     head -c 5000 /dev/urandom | base64 >shared.dat
     run prog shared-files/producer -f shared.dat
     [ "$status" -eq 0 ]
     [ "$(stat -c %s shared.dat)" -eq 77 ]
     expect_equal "$(cat shared.dat)" "$ARTICLE_LINES"
+}
+
+@test "the lock is advisory: a process that does not ask for it is not stopped (SF-8)" {
+    run prog shared-files/producer -f shared.dat
+    hold_lock ex shared.dat
+    echo "written without asking" >shared.dat # plain shell redirection: no lock
+    expect_equal "$(cat shared.dat)" "written without asking"
+    touch release
+    wait_exit "$HOLDER"
 }
 
 @test "a symlink at the data path is refused and its target unchanged (SF-5)" {

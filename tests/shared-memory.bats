@@ -16,7 +16,7 @@ nothing_left() {
     [ ! -e "/dev/shm$SHM" ] && [ ! -e "/dev/shm/sem.${SEM#/}" ] && [ ! -e "/dev/shm/sem.${SEM#/}-done" ]
 }
 
-@test "no arguments: the article's run, writer first" {
+@test "no arguments: the article's run, writer first; shm_unlink and sem_unlink leave nothing (SHM-2, SHM-3)" {
     start_bg writer shared-memory/memwriter
     wait_for_line writer.err '^backing file: +/dev/shm/shMemEx$'
     run --separate-stderr prog shared-memory/memreader
@@ -158,6 +158,23 @@ nothing_left() {
     run --separate-stderr prog shared-memory/memreader "${NAMES[@]}" -t 0.3
     [ "$status" -eq 1 ]
     [[ "$stderr" == *"memreader: gave up after 0.3 s: no memwriter created $SHM" ]]
+}
+
+@test "names must have the portable /name form (SHM-6)" {
+    run --separate-stderr prog shared-memory/memwriter -m noslash -s "$SEM"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == "memwriter: names must look like /name"* ]]
+    run --separate-stderr prog shared-memory/memreader -m "$SHM" -s /a/b
+    [ "$status" -eq 2 ]
+}
+
+@test "a failing semaphore call is reported with exit 1, never a crash later (SHM-1)" {
+    # 248 characters: fine for the option, too long for /dev/shm/sem.NAME-done.
+    long="/$(printf 'x%.0s' $(seq 248))"
+    run --separate-stderr prog shared-memory/memwriter -m "$SHM" -s "$long"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == "memwriter: "*"-done: File name too long" ]]
+    [ ! -e "/dev/shm$SHM" ]
 }
 
 @test "--help names the partner; bad options exit 2" {

@@ -40,7 +40,7 @@ stop_receiver() {
     [ -z "$stderr" ]
 }
 
-@test "shutdown with short delays: the same lines, child reaped" {
+@test "shutdown with short delays: the same lines, printed by the main flow, not the handler (SIG-1)" {
     run --separate-stderr prog signals/shutdown -d 0.45 -n 0.1
     [ "$status" -eq 0 ]
     check_shutdown_output "$output" 2 5
@@ -136,6 +136,15 @@ print(os.getpid())' "$RPID" >py.out
     [ "$EXIT_CODE" -eq 0 ]
     grep -qE '^  SIGRTMIN +1$' receiver.out
     grep -qE '^  SIGINT +1$' receiver.out
+}
+
+@test "sigreceiver survives a burst of signals: its handler only writes to a pipe (SIG-1)" {
+    start_receiver
+    run prog signals/sigsender -n 500 "$RPID" RTMIN+3 1
+    [ "$status" -eq 0 ]
+    wait_for_line receiver.out 'SIGRTMIN\+3 from PID [0-9]+, value 500$'
+    stop_receiver
+    grep -qE '^  SIGRTMIN\+3 +500$' receiver.out
 }
 
 @test "SIGKILL cannot be caught: the receiver dies at once, no summary (SIG-5)" {

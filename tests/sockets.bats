@@ -23,9 +23,6 @@ start_server() {
     wait_for_line server.out "^Listening on "
 }
 
-# established PORT : the server has an established connection on PORT.
-established() { ss -Htn state established "sport = :$1" | grep -q .; }
-
 # stop_server : SIGTERM, which is the normal way to stop it: exit 0.
 stop_server() {
     kill -TERM "$SERVER"
@@ -238,7 +235,9 @@ Pride and Prejudice"
         PORT=$(free_port)
         start_server
         exec 4<>"/dev/tcp/127.0.0.1/$PORT"
-        wait_until 10 established "$PORT"
+        echo hello >&4
+        read -r -t 10 -u 4 echoed # accepted and served: the server knows it
+        [ "$echoed" = hello ]
         kill -"$sig" "$SERVER"
         wait_exit "$SERVER"
         [ "$EXIT_CODE" -eq 0 ]

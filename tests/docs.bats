@@ -1,0 +1,157 @@
+#!/usr/bin/env bats
+# Documentation tests: every sample output shown in a README is produced
+# here, by running the command it shows. A sample is a ```console block
+# (first line "$ command", then the output) preceded by a marker comment:
+#
+#   <!-- doctest partner="./memwriter -m /shMemEx{U}" run="./memreader -m /shMemEx{U}" -->
+#
+#   run="..."      what is actually run (default: the "$ " line)
+#   partner="..."  started in the background first, waited for at the end
+#   ready="RE"     wait until the partner printed a line matching RE
+#   driver="..."   run once the command has printed its first line; {PID}
+#                  is the command's process id ({PARTNER}: the partner's)
+#   stop="1"       stop the partner with SIGTERM once the command is done
+#
+# In run/partner/driver, ./prog means the pair's program, {U} a suffix
+# unique to the test (so names never collide with other tests; it is removed
+# from the output), {PORT} a free port (shown as 9876 in the output). Before
+# comparing, both sides lose their "prog: waiting for ..." lines (whether a
+# partner had to wait is timing) and PIDs and addresses become N and 0xADDR.
+
+load test_helper
+
+# wrappers DIR : a directory of scripts named like the pair's programs that
+# run them as prog does (tagged, under valgrind when asked).
+make_wrappers() {
+    local dir=$1 name
+    WRAP=$BATS_TEST_TMPDIR/bin
+    mkdir -p "$WRAP"
+    for f in "$BIN/$dir"/*; do
+        name=${f##*/}
+        [ -x "$f" ] && [ -f "$f" ] || continue
+        cmd_for "$dir/$name"
+        printf '#!/bin/sh\nexec %s "$@"\n' "$(printf '%q ' "${CMD[@]}")" >"$WRAP/$name"
+        chmod +x "$WRAP/$name"
+    done
+}
+
+attr() { [[ $1 =~ $2=\"([^\"]*)\" ]] && printf '%s' "${BASH_REMATCH[1]}"; }
+
+normalize() {
+    sed -E -e '/^[A-Za-z]+: waiting for /d' \
+        -e 's/(Process|PID|to|child) [0-9]+/\1 N/g' -e 's/0x[0-9a-f]{6,}/0xADDR/g'
+}
+
+# expand TEXT : ./prog -> wrapper, {U} and {PORT} filled in.
+expand() {
+    local s=$1
+    s=${s//\{U\}/$U}
+    s=${s//\{PORT\}/$DOC_PORT}
+    sed -E "s#(^|[ ;(|&])\\./#\\1$WRAP/#g" <<<"$s"
+}
+
+# doctest_one DIR ATTRS SHOWN EXPECTED
+doctest_one() {
+    local dir=$1 attrs=$2 shown=$3 expected=$4 work partner driver run_cmd ppid mpid actual
+    BLOCK=$((BLOCK + 1))
+    work=$BATS_TEST_TMPDIR/block$BLOCK
+    mkdir -p "$work"
+    cd "$work" || return 1
+    touch key
+    U="_${TAG}"
+    DOC_PORT=$(free_port)
+    run_cmd=$(expand "$(attr "$attrs" run || printf '%s' "$shown")")
+    partner=$(attr "$attrs" partner) && partner=$(expand "$partner")
+    driver=$(attr "$attrs" driver) && driver=$(expand "$driver")
+    if [ -n "$partner" ]; then
+        bash -c "exec $partner" >partner.out 2>&1 &
+        ppid=$!
+        PIDS+=("$ppid")
+        if ready=$(attr "$attrs" ready); then wait_for_line partner.out "$ready" || return 1; fi
+        run_cmd=${run_cmd//\{PARTNER\}/$ppid}
+    fi
+    if [ -n "$driver" ]; then
+        bash -c "exec $run_cmd" >main.out 2>&1 &
+        mpid=$!
+        PIDS+=("$mpid")
+        wait_until "$WAIT_LIMIT" test -s main.out || return 1
+        timeout 60 bash -c "${driver//\{PID\}/$mpid}" >/dev/null || return 1
+        wait_exit "$mpid" || return 1
+    else
+        timeout 120 bash -c "$run_cmd" >main.out 2>&1
+    fi
+    if [ -n "$partner" ]; then
+        if [ "$(attr "$attrs" stop)" = 1 ]; then kill -TERM "$ppid"; fi
+        wait_exit "$ppid" || return 1
+    fi
+    actual=$(sed -e "s/$U//g" -e "s/\\b$DOC_PORT\\b/9876/g" main.out | normalize)
+    expected=$(normalize <<<"$expected")
+    if [ "$actual" != "$expected" ]; then
+        printf -- '--- %s, sample %d ($ %s): expected\n%s\n--- actual\n%s\n' \
+            "$dir/README.md" "$BLOCK" "$shown" "$expected" "$actual" >&2
+        return 1
+    fi
+}
+
+# doctests DIR : run every marked sample of DIR/README.md; at least one.
+doctests() {
+    local dir=$1 line attrs="" pending=0 in_block=0 shown="" expected="" failed=0
+    BLOCK=0
+    make_wrappers "$dir"
+    while IFS= read -r line; do
+        if [[ $line =~ ^\<!--\ doctest(.*)--\>$ ]]; then
+            attrs=${BASH_REMATCH[1]}
+            pending=1
+        elif [ "$pending" = 1 ] && [ "$line" = '```console' ]; then
+            pending=0 in_block=1 shown="" expected=""
+        elif [ "$in_block" = 1 ] && [ "$line" = '```' ]; then
+            in_block=0
+            doctest_one "$dir" "$attrs" "$shown" "$expected" || failed=1
+        elif [ "$in_block" = 1 ] && [ -z "$shown" ]; then
+            shown=${line#\$ }
+        elif [ "$in_block" = 1 ]; then
+            expected+=$line$'\n'
+        fi
+    done <"$REPO/$dir/README.md"
+    cd "$BATS_TEST_TMPDIR" || return 1
+    echo "# $BLOCK samples checked in $dir/README.md" >&3
+    [ "$BLOCK" -gt 0 ] && [ "$failed" = 0 ]
+}
+
+@test "docs: shared-files/README.md samples are what the programs print" { doctests shared-files; }
+@test "docs: shared-memory/README.md samples are what the programs print" { doctests shared-memory; }
+@test "docs: pipes/README.md samples are what the programs print" { doctests pipes; }
+@test "docs: message-queues/README.md samples are what the programs print" { doctests message-queues; }
+@test "docs: sockets/README.md samples are what the programs print" { doctests sockets; }
+@test "docs: signals/README.md samples are what the programs print" { doctests signals; }
+
+@test "docs: every README has the sections a reader needs" {
+    for dir in shared-files shared-memory pipes message-queues sockets signals; do
+        readme=$REPO/$dir/README.md
+        grep -qE '^Article: "Inter-process communication in Linux", part [123]' "$readme"
+        grep -q '^```mermaid$' "$readme"
+        grep -q '^sequenceDiagram$' "$readme" || grep -q '^    sequenceDiagram$' "$readme"
+        grep -q '^## Read the source in this order' "$readme"
+        grep -q '^## Differences from the article' "$readme"
+        grep -qE '^<!-- doctest' "$readme"
+        grep -q "($dir/README.md)" "$REPO/README.md" # linked from the top README
+    done
+}
+
+# Errata about prose only, or whose failure cannot be provoked from outside
+# (ftruncate on a fresh tmpfs object does not fail): cited in code and
+# README, with no test named after them.
+UNTESTABLE="SHM-5 SHM-8 S-10"
+
+@test "docs: every erratum ID is cited in code, in a README, and in a test name" {
+    mapfile -t ids < <(grep -oE '^- [A-Z]+-[0-9]+' "$REPO/../shared/ERRATA.md" 2>/dev/null | cut -c3-)
+    [ "${#ids[@]}" -gt 0 ] || skip "../shared/ERRATA.md not found"
+    missing=()
+    for id in "${ids[@]}"; do
+        grep -rqw -- "$id" "$REPO"/*/README.md || missing+=("$id (README)")
+        grep -rqw --include='*.c' --include='*.h' -- "$id" "$REPO" || missing+=("$id (code)")
+        case " $UNTESTABLE " in *" $id "*) continue ;; esac
+        grep -qE "@test \".*[ (]$id[,)]" "$REPO"/tests/*.bats || missing+=("$id (test name)")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then printf 'not cited: %s\n' "${missing[@]}" >&2; return 1; fi
+}
