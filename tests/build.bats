@@ -6,8 +6,7 @@ load test_helper
 # copy_sources : the sources (no build output) in ./src, to build privately.
 copy_sources() {
     mkdir src
-    (cd "$REPO" && git ls-files -z 2>/dev/null || find . -name '*.[ch]' -o -name Makefile -print0) |
-        (cd "$REPO" && xargs -0 tar cf - 2>/dev/null) | (cd src && tar xf -)
+    tar -C "$REPO" --exclude=./build --exclude=./.git --exclude=./.deps -cf - . | tar -C src -xf -
     [ -f src/Makefile ]
 }
 

@@ -28,7 +28,7 @@ make_wrappers() {
     mkdir -p "$WRAP"
     for f in "$BIN/$dir"/*; do
         name=${f##*/}
-        [ -x "$f" ] && [ -f "$f" ] || continue
+        if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
         cmd_for "$dir/$name"
         printf '#!/bin/sh\nexec %s "$@"\n' "$(printf '%q ' "${CMD[@]}")" >"$WRAP/$name"
         chmod +x "$WRAP/$name"
@@ -151,7 +151,7 @@ UNTESTABLE="SHM-5 SHM-8 S-10"
         grep -rqw -- "$id" "$REPO"/*/README.md || missing+=("$id (README)")
         grep -rqw --include='*.c' --include='*.h' -- "$id" "$REPO" || missing+=("$id (code)")
         case " $UNTESTABLE " in *" $id "*) continue ;; esac
-        grep -qE "@test \".*[ (]$id[,)]" "$REPO"/tests/*.bats || missing+=("$id (test name)")
+        grep -qE "@test \".*[ (]${id}[,)]" "$REPO"/tests/*.bats || missing+=("$id (test name)")
     done
     if [ ${#missing[@]} -gt 0 ]; then printf 'not cited: %s\n' "${missing[@]}" >&2; return 1; fi
 }
