@@ -73,8 +73,22 @@ int main(int argc, char *argv[])
     }
     atexit(unlink_queue);
 
+    /* Priorities order the messages that are in the queue when we ask.
+     * Started early, we would take msg1 before msg5 even exists: wait until
+     * the sender has put all six in (retry with back-off, bounded). */
     struct mq_attr attr;
-    die_if(mq_getattr(mq, &attr) == -1, "mq_getattr");
+    for (;;) {
+        die_if(mq_getattr(mq, &attr) == -1, "mq_getattr");
+        if (attr.mq_curmsgs >= MsgCount)
+            break;
+        if (!backoff_wait(&wait)) {
+            if (stop_signal) {
+                mq_unlink(name);
+                exit_on_stop_signal();
+            }
+            fail("gave up after %g s: got %ld of %d messages", timeout, (long)attr.mq_curmsgs, MsgCount);
+        }
+    }
     char buf[attr.mq_msgsize + 1]; /* mq_receive needs room for the largest message */
     struct timespec deadline = realtime_after(wait.deadline - now_monotonic());
 

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,7 +48,7 @@ static void nap(double seconds)
     nanosleep(&ts, NULL);
 }
 
-static void child_code(const sigset_t *old_mask, double nap_seconds)
+static void child_code(const sigset_t *old_mask, double nap_seconds, pid_t parent)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -55,6 +56,12 @@ static void child_code(const sigset_t *old_mask, double nap_seconds)
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; /* no SA_RESTART: nanosleep is interrupted */
     die_if(sigaction(SIGTERM, &sa, NULL) == -1, "sigaction");
+    /* Linux: if the parent dies without telling us (kill -9), the kernel
+     * sends us SIGTERM, so the child never naps on alone. If it is already
+     * gone, send it ourselves. */
+    die_if(prctl(PR_SET_PDEATHSIG, SIGTERM) == -1, "prctl");
+    if (getppid() != parent)
+        die_if(kill(getpid(), SIGTERM) == -1, "kill");
     /* The handler is in place: let SIGTERM in. One that arrived since the
      * fork was held pending, and is delivered right here (SIG-3). */
     die_if(sigprocmask(SIG_SETMASK, old_mask, NULL) == -1, "sigprocmask");
@@ -104,10 +111,11 @@ int main(int argc, char *argv[])
     die_if(sigprocmask(SIG_BLOCK, &term, &old_mask) == -1, "sigprocmask");
 
     fflush(stdout); /* nothing buffered may be copied into the child (SIG-2) */
+    pid_t parent = getpid();
     pid_t cpid = fork();
     die_if(cpid == -1, "fork");
     if (cpid == 0)
-        child_code(&old_mask, nap_seconds);
+        child_code(&old_mask, nap_seconds, parent);
     die_if(sigprocmask(SIG_SETMASK, &old_mask, NULL) == -1, "sigprocmask");
 
     puts("Parent sleeping for a time...");

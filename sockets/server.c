@@ -157,6 +157,7 @@ int main(int argc, char *argv[])
     die_if(signal(SIGPIPE, SIG_IGN) == SIG_ERR, "signal SIGPIPE");
 
     int listener = path ? listen_unix(path) : listen_tcp(address, port);
+    die_if(fcntl(listener, F_SETFL, O_NONBLOCK) == -1, "fcntl O_NONBLOCK"); /* accept until EAGAIN */
     if (path)
         printf("Listening on %s for clients...\n", path);
     else
@@ -212,20 +213,22 @@ int main(int argc, char *argv[])
             }
         }
 
-        if (pfds[0].revents & POLLIN) {
+        /* Take every connection waiting in the backlog (only 8 fit), not
+         * one per turn: a burst of clients must not overflow it. */
+        while ((pfds[0].revents & POLLIN) && nclients < MaxClients) {
             /* accept takes a socklen_t *, or NULL when we do not want the
-             * peer's address (B-4). Non-blocking: poll says when. */
+             * peer's address (B-4). */
             int fd = accept(listener, NULL, NULL);
             if (fd == -1) {
                 die_if(errno != EINTR && errno != ECONNABORTED && errno != EAGAIN &&
-                           errno != EMFILE && errno != ENFILE,
+                           errno != EWOULDBLOCK && errno != EMFILE && errno != ENFILE,
                        "accept");
                 if (errno == EMFILE || errno == ENFILE)
                     note("accept: %s", strerror(errno));
-            } else {
-                die_if(fcntl(fd, F_SETFL, O_NONBLOCK) == -1, "fcntl O_NONBLOCK");
-                clients[nclients++] = (struct client){.fd = fd};
+                break; /* EAGAIN: the backlog is empty */
             }
+            die_if(fcntl(fd, F_SETFL, O_NONBLOCK) == -1, "fcntl O_NONBLOCK");
+            clients[nclients++] = (struct client){.fd = fd};
         }
     }
 

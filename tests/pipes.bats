@@ -74,6 +74,17 @@ PYEOF
     [ ! -e ch ]
 }
 
+@test "fifo: the figures agree with glibc rand() re-implemented in python3" {
+    read -r ints primes < <("$PY" "$REPO/tests/peers/glibc_rand.py" 100)
+    start_bg reader pipes/fifoReader -p ch -n 100
+    run --separate-stderr prog pipes/fifoWriter -p ch -n 100 -d 0
+    [ "$status" -eq 0 ]
+    expect_equal "$output" "$ints ints sent to the pipe."
+    wait_exit "$LAST_PID"
+    [ "$EXIT_CODE" -eq 0 ]
+    expect_equal "$(cat reader.out)" "Received ints: $ints, primes: $primes"
+}
+
 @test "fifo: the FIFO is created 0600 whatever the umask" {
     umask 000
     start_bg writer pipes/fifoWriter -p ch -n 1 -d 0

@@ -65,6 +65,17 @@ $CLOSING"
     done
 }
 
+@test "shutdown: kill -9 of the parent: the child is told (SIGTERM) and ends gracefully" {
+    start_bg shutdown signals/shutdown -d 30 -n 0.05
+    parent=$LAST_PID
+    wait_for_line shutdown.out "$WOKE"
+    child=$(pgrep -P "$parent" | head -n 1)
+    kill -KILL "$parent"
+    wait_exit "$parent"
+    wait_until 10 refute alive "$child"
+    wait_for_line shutdown.out $'^\tChild terminating now\.\.\.$'
+}
+
 @test "shutdown: a child that dies is reported with its signal (SIG-4)" {
     start_bg shutdown signals/shutdown -d 1.5 -n 0.05
     parent=$LAST_PID

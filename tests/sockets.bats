@@ -126,6 +126,7 @@ Pride and Prejudice"
 @test "100 simultaneous clients each get their own lines, with 5 silent ones connected (S-7)" {
     start_server
     run "$PY" "$REPO/tests/peers/echo_clients.py" 127.0.0.1 "$PORT" 100 --silent 5
+    echo "$output" >&2
     [ "$status" -eq 0 ]
     expect_equal "$output" "ok 100"
     alive "$SERVER"
