@@ -40,7 +40,7 @@ BINS := $(addprefix $(B),$(PROGRAMS))
 EXISTING := $(foreach p,$(PROGRAMS),$(if $(wildcard $(p).c),$(B)$(p)))
 COMMON := $(B)include/ipc.o
 
-.PHONY: all demo test check clean try
+.PHONY: all demo test check clean try stress
 all: $(EXISTING)
 
 $(B)include/ipc.o: include/ipc.c
@@ -72,3 +72,8 @@ clean:
 # make try PAIR=sockets : the pair in two tmux panes (see ./try --help)
 try: all
 	@./try $(PAIR)
+
+# make stress: every pair, repeated, in parallel, with kill -9 and signals
+# at random (seeded) moments; SEED=n replays, RUNS/FAULTS/ROUNDS shrink it.
+stress: all
+	@bash scripts/stress

@@ -66,6 +66,9 @@ int main(int argc, char *argv[])
         if (!said)
             note("waiting for mqsender to create %s", name);
         if (!backoff_wait(&wait)) {
+            /* Stopped or timed out: ending the queue is the receiver's job,
+             * even one that appeared just now. */
+            mq_unlink(name);
             if (stop_signal)
                 exit_on_stop_signal();
             fail("gave up after %g s: no mqsender created %s", timeout, name);

@@ -69,6 +69,11 @@ static int find_queue(key_t key, struct backoff *wait)
         if (!said)
             note("waiting for a sender to create the queue (key 0x%08x)", (unsigned)key);
         if (!backoff_wait(wait)) {
+            /* Stopped or timed out: the run is over, and ending the queue
+             * is the receiver's job, even one that appeared just now. */
+            int late = msgget(key, 0);
+            if (late != -1)
+                msgctl(late, IPC_RMID, NULL);
             if (stop_signal)
                 exit_on_stop_signal();
             fail("gave up: no sender created the queue");
