@@ -40,7 +40,7 @@ BINS := $(addprefix $(B),$(PROGRAMS))
 EXISTING := $(foreach p,$(PROGRAMS),$(if $(wildcard $(p).c),$(B)$(p)))
 COMMON := $(B)include/ipc.o
 
-.PHONY: all demo test check clean try stress
+.PHONY: all demo test check clean try stress fuzz
 all: $(EXISTING)
 
 $(B)include/ipc.o: include/ipc.c
@@ -77,3 +77,8 @@ try: all
 # at random (seeded) moments; SEED=n replays, RUNS/FAULTS/ROUNDS shrink it.
 stress: all
 	@bash scripts/stress
+
+# make fuzz: libFuzzer targets for the server's framing and the argument
+# parsing helpers, FUZZ_SECONDS each (default 60).
+fuzz:
+	@bash fuzz/run

@@ -100,7 +100,7 @@ int main(int argc, char *argv[])
         for (int j = 0; j < ChunkSize; j++) {
             int chunk[IntsPerChunk];
             for (int k = 0; k < IntsPerChunk; k++)
-                chunk[k] = rand();
+                chunk[k] = rand(); // NOLINT(cert-msc30-c,cert-msc50-cpp): the article's fixed sequence is the test oracle
             /* 16 bytes <= PIPE_BUF: each write lands whole, never mixed
              * with another writer's. write_all still handles EINTR. */
             if (write_all(fd, chunk, sizeof chunk) == -1) {
@@ -115,7 +115,7 @@ int main(int argc, char *argv[])
         /* One draw per loop for the pause, as in the article, even with
          * -d 0, so the ints sent are the same whatever the delay. The pause
          * is nanosleep: usleep is gone from POSIX 2008 (B-2). */
-        int r = rand();
+        int r = rand(); // NOLINT(cert-msc30-c,cert-msc50-cpp): same sequence as the article
         if (max_delay > 0 && !pause_seconds((double)(r % max_delay + 1) / 1e6))
             exit_on_stop_signal();
     }

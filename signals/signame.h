@@ -50,7 +50,9 @@ static inline int sig_number(const char *s)
     if (*s == '\0')
         return base;
     n = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || (*s != '+' && *s != '-'))
+    /* Bound n before adding: "RTMIN+99999999999999999999" saturates strtol
+     * at LONG_MAX, and base + n would overflow (found by make fuzz). */
+    if (end == s || *end != '\0' || (*s != '+' && *s != '-') || n < -SIGRTMAX || n > SIGRTMAX)
         return -1;
     return base + n >= SIGRTMIN && base + n <= SIGRTMAX ? (int)(base + n) : -1;
 }

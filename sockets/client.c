@@ -45,7 +45,7 @@ static int try_connect(const char *host, const char *port, const char *path)
         struct sockaddr_un addr = {.sun_family = AF_UNIX};
         if (strlen(path) >= sizeof addr.sun_path)
             fail("socket path too long: %s", path);
-        strcpy(addr.sun_path, path);
+        memcpy(addr.sun_path, path, strlen(path) + 1); /* fits: checked above */
         int fd = socket(AF_UNIX, SOCK_STREAM, 0);
         die_if(fd == -1, "socket");
         if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0)

@@ -13,7 +13,7 @@
  * reading from it, so a client that never reads cannot make us buffer more.
  * SIGINT/SIGTERM: close every client, remove the UNIX socket path, exit 0.
  */
-#define _GNU_SOURCE /* ppoll: in POSIX only since 2024; glibc 2.36 needs this */
+#define _GNU_SOURCE /* ppoll: POSIX only since 2024; glibc 2.36 needs this */ // NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): the documented feature macro
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -111,7 +111,7 @@ static int listen_unix(const char *path)
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof addr.sun_path)
         fail("socket path too long: %s", path);
-    strcpy(addr.sun_path, path);
+    memcpy(addr.sun_path, path, strlen(path) + 1); /* fits: checked above */
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     die_if(fd == -1, "socket");
     mode_t old_mask = umask(0177); /* the socket file is created 0600 */

@@ -177,6 +177,9 @@ print(os.getpid())' "$RPID" >py.out
     [[ "$stderr" == "sigsender: SIGNAL: unknown signal 'NOSUCHSIG'"* ]]
     run --separate-stderr prog signals/sigsender 1234 RTMIN+99
     [ "$status" -eq 2 ]
+    # found by make fuzz: strtol saturates, the sum overflowed (UBSan)
+    run --separate-stderr prog signals/sigsender 1234 RTMIN+99999999999999999999
+    [ "$status" -eq 2 ]
     run --separate-stderr prog signals/sigsender 1234
     [ "$status" -eq 2 ]
     run --separate-stderr prog signals/sigsender 1234 USR1 notanumber
