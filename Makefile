@@ -16,7 +16,8 @@ PROGRAMS := \
 	message-queues/sender message-queues/receiver \
 	message-queues/mqsender message-queues/mqreceiver \
 	sockets/server sockets/client \
-	signals/shutdown signals/sigreceiver signals/sigsender
+	signals/shutdown signals/sigreceiver signals/sigsender \
+	bench/ipcbench
 
 # Build into O (default: next to the sources). `make check` uses O=build/asan.
 O ?=
@@ -40,7 +41,7 @@ BINS := $(addprefix $(B),$(PROGRAMS))
 EXISTING := $(foreach p,$(PROGRAMS),$(if $(wildcard $(p).c),$(B)$(p)))
 COMMON := $(B)include/ipc.o
 
-.PHONY: all demo test check clean try stress fuzz
+.PHONY: all demo test check clean try stress fuzz bench
 all: $(EXISTING)
 
 $(B)include/ipc.o: include/ipc.c
@@ -82,3 +83,8 @@ stress: all
 # parsing helpers, FUZZ_SECONDS each (default 60).
 fuzz:
 	@bash fuzz/run
+
+# make bench: every mechanism's throughput and latency, with the machine's
+# limits; QUICK=1 for a short run. Writes bench/results/results.{csv,svg}.
+bench: all
+	@$(B)bench/ipcbench $(if $(QUICK),-q)

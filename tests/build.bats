@@ -19,7 +19,7 @@ copy_sources() {
         [[ "$output" != *warning* ]]
         [[ "$output" == *"-std=c11 -Wall -Wextra -Wpedantic -Werror"* ]]
         for p in producer consumer memwriter memreader pipeUN fifoWriter fifoReader sender receiver \
-            mqsender mqreceiver server client shutdown sigreceiver sigsender; do
+            mqsender mqreceiver server client shutdown sigreceiver sigsender ipcbench; do
             ls "$BATS_TEST_TMPDIR/$cc"/*/"$p" >/dev/null
         done
     done
@@ -38,5 +38,5 @@ copy_sources() {
     [[ "$output" == *"/shared-memory/memreader "* ]]
     touch src/include/ipc.h
     run make -C src -j4 O="$BATS_TEST_TMPDIR/out"
-    [ "$(grep -c ' -o ' <<<"$output")" -eq 17 ] # ipc.o and every program
+    [ "$(grep -c ' -o ' <<<"$output")" -eq 18 ] # ipc.o, every program and the bench
 }

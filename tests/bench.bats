@@ -1,0 +1,32 @@
+#!/usr/bin/env bats
+# make bench: the benchmark keeps working (tiny runs; no timing is asserted).
+
+load test_helper
+
+@test "bench: a tiny run measures every mechanism, checks every message, writes CSV and SVG" {
+    run --separate-stderr prog bench/ipcbench -q -d 0.005 -r 1 -o "$BATS_TEST_TMPDIR/out"
+    [ "$status" -eq 0 ]
+    for m in pipe pipe-1M fifo unix tcp sysv-mq posix-mq shm-ring file-lock signal shm-spin; do
+        grep -qE "^$m +(same|cross) " <<<"$output"
+    done
+    [[ "$output" == *"memcpy"*"bare 1-byte pipe ping-pong"* ]]
+    [[ "$output" == *"Targets (checked against this run):"* ]]
+    grep -qE '^throughput,shm-ring,(same|cross),65536,' out/results.csv
+    grep -qE '^latency,pipe,(same|cross),64,' out/results.csv
+    grep -q 'n/a: msgsize_max' out/results.csv
+    "$PY" -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' out/results.svg
+    # nothing left: no FIFOs, files, queues or segments of the bench
+    refute ls /tmp/ipcbench.* /dev/shm/ipcbench.* 2>/dev/null
+}
+
+@test "bench: options are checked (exit 2)" {
+    run --separate-stderr prog bench/ipcbench -m nosuch
+    [ "$status" -eq 2 ]
+    run --separate-stderr prog bench/ipcbench -p sideways
+    [ "$status" -eq 2 ]
+    run --separate-stderr prog bench/ipcbench -s 0
+    [ "$status" -eq 2 ]
+    run --separate-stderr prog bench/ipcbench --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == "Usage: ipcbench"* ]]
+}
