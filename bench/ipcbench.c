@@ -688,7 +688,7 @@ struct result {
     const char *mech, *where;
     size_t size;
     bool is_latency, na;
-    const char *why;
+    char why[64];
     double v[3], p99; /* min, median, max (MB/s or µs) */
 };
 static struct result results[512];
@@ -883,7 +883,7 @@ int main(int argc, char *argv[])
                 *r = (struct result){.mech = m->name, .where = wheres[w], .size = sizes[s]};
                 if (latency_only || (limit && sizes[s] > limit)) {
                     r->na = true;
-                    r->why = latency_only ? "latency only" : why;
+                    snprintf(r->why, sizeof r->why, "%s", latency_only ? "latency only" : why);
                     continue;
                 }
                 double v[50] = {0};
