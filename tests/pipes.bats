@@ -29,6 +29,17 @@ print(sum(is_prime(n) for n in nums))
 PYEOF
 }
 
+# start_streaming : the article's writer and reader on ./ch, in $writer and
+# $reader, returning once both ends are open and the data flows.
+start_streaming() {
+    start_bg writer pipes/fifoWriter -p ch
+    writer=$LAST_PID
+    wait_for_line writer.err 'waiting for a fifoReader'
+    start_bg reader pipes/fifoReader -p ch
+    reader=$LAST_PID
+    wait_until 30 test ! -e ch # both ends open: streaming has begun
+}
+
 @test "pipeUN: the article's line through an unnamed pipe, child reaped, exit 0" {
     run --separate-stderr prog pipes/pipeUN
     [ "$status" -eq 0 ]
@@ -118,12 +129,7 @@ PYEOF
 }
 
 @test "fifo: kill -9 of the reader mid-stream: the writer reports it, exit 1, no SIGPIPE death (P-2)" {
-    start_bg writer pipes/fifoWriter -p ch
-    writer=$LAST_PID
-    wait_for_line writer.err 'waiting for a fifoReader'
-    start_bg reader pipes/fifoReader -p ch
-    reader=$LAST_PID
-    wait_until 30 test ! -e ch # both ends open: streaming has begun
+    start_streaming
     kill -9 "$reader"
     wait_exit "$reader"
     wait_exit "$writer"
@@ -132,12 +138,7 @@ PYEOF
 }
 
 @test "fifo: kill -9 of the writer mid-stream: the reader reports the partial count, exit 1" {
-    start_bg writer pipes/fifoWriter -p ch
-    writer=$LAST_PID
-    wait_for_line writer.err 'waiting for a fifoReader'
-    start_bg reader pipes/fifoReader -p ch
-    reader=$LAST_PID
-    wait_until 30 test ! -e ch # both ends open: streaming has begun
+    start_streaming
     kill -9 "$writer"
     wait_exit "$writer"
     wait_exit "$reader"
