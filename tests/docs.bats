@@ -155,3 +155,16 @@ UNTESTABLE="SHM-5 SHM-8 S-10"
     done
     if [ ${#missing[@]} -gt 0 ]; then printf 'not cited: %s\n' "${missing[@]}" >&2; return 1; fi
 }
+
+@test "docs: every program's --help names its partner and shows an example" {
+    for p in shared-files/producer shared-files/consumer shared-memory/memwriter shared-memory/memreader \
+        pipes/pipeUN pipes/fifoWriter pipes/fifoReader message-queues/sender message-queues/receiver \
+        message-queues/mqsender message-queues/mqreceiver sockets/server sockets/client \
+        signals/shutdown signals/sigreceiver signals/sigsender bench/ipcbench; do
+        run --separate-stderr prog "$p" --help
+        [ "$status" -eq 0 ]
+        [[ "$output" == "Usage: ${p##*/}"* ]]
+        grep -q '^Partner: ' <<<"$output"
+        grep -qiE '(^|[ (])example' <<<"$output"
+    done
+}
