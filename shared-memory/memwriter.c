@@ -7,7 +7,7 @@
  *     terminal 1: ./memwriter         terminal 2: ./memreader
  *
  * Either may start first. The writer stays until the reader has posted
- * "done" (not for the article's fixed sleep(12), ERRATA SHM-4), then removes
+ * "done" (not a fixed 12-second nap as in the article, ERRATA SHM-4), then removes
  * the segment and both semaphores.
  */
 #include <errno.h>
