@@ -79,8 +79,8 @@ try: all
 stress: all
 	@bash scripts/stress
 
-# make fuzz: libFuzzer targets for the server's framing and the argument
-# parsing helpers, FUZZ_SECONDS each (default 60).
+# make fuzz: libFuzzer on the server's framing, the shared option helpers and
+# every program's own option parsing, FUZZ_SECONDS each (default 60).
 fuzz:
 	@bash fuzz/run
 

@@ -800,12 +800,14 @@ int main(int argc, char *argv[])
     for (int c; (c = getopt_long(argc, argv, ":s:m:p:r:d:o:qh", longopts, NULL)) != -1;) {
         switch (c) {
         case 's': {
+            char copy[256], *save = NULL;
+            if (snprintf(copy, sizeof copy, "%s", optarg) >= (int)sizeof copy)
+                usage(usage_text, "--sizes: list too long");
             nsizes = 0;
-            char *copy = strdup(optarg), *save = NULL;
-            die_if(copy == NULL, "strdup");
             for (char *t = strtok_r(copy, ",", &save); t && nsizes < 8; t = strtok_r(NULL, ",", &save))
                 sizes[nsizes++] = (size_t)parse_long(usage_text, t, "--sizes", 1, MAXMSG);
-            free(copy);
+            if (nsizes == 0)
+                usage(usage_text, "--sizes: no size given");
             break;
         }
         case 'm':

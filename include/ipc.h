@@ -98,4 +98,8 @@ bool pause_seconds(double seconds);
  * stop signal, ...). */
 int write_all(int fd, const void *buf, size_t len);
 
+#ifdef IPC_FUZZ_ARGS /* make fuzz only: see fuzz_hooks.h */
+#include "fuzz_hooks.h"
+#endif
+
 #endif
