@@ -737,7 +737,8 @@ static void write_svg(const char *path, double memcpy_rate, size_t big, const ch
             human(big), where, memcpy_rate);
     int y = 40;
     double scale = 480 / memcpy_rate;
-    fprintf(f, "<text x=\"10\" y=\"%d\">memcpy</text><rect x=\"110\" y=\"%d\" width=\"480\" height=\"16\" fill=\"#999\"/>\n", y + 12, y);
+    fprintf(f, "<text x=\"10\" y=\"%d\">memcpy</text><rect x=\"110\" y=\"%d\" width=\"480\" height=\"16\" fill=\"#999\"/><text x=\"595\" y=\"%d\">%.0f</text>\n",
+            y + 12, y, y + 12, memcpy_rate);
     y += 22;
     for (size_t i = 0; i < NMECHS; i++) {
         const struct result *r = find(mechs[i].name, where, big, false);
