@@ -500,13 +500,6 @@ static uint64_t seq_of(const char *buf, size_t size, int *ok)
 }
 static uint64_t expect_mask(size_t size) { return size >= 8 ? UINT64_MAX : (1ULL << (8 * size)) - 1; }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Fork the partner with the link open on both sides and both pinned. The
  * child runs body() and exits: 0, or 3 if a message was wrong. */
 static pid_t start_child(struct link *l, int cpu_child, int cpu_parent, int ready[2],
@@ -581,11 +574,11 @@ static double throughput(const struct mech *m, size_t size, int cpu_w, int cpu_r
     m->pre(&l);
     pid_t pid = start_child(&l, cpu_r, cpu_w, ready, stream_reader);
     uint64_t seq = 0, first = 0;
-    double start = now_s(), t0 = 0;
+    double start = now_monotonic(), t0 = 0;
     bool measuring = false;
     for (;; seq++) {
         if ((seq & 63) == 0) {
-            double t = now_s();
+            double t = now_monotonic();
             if (!measuring && t - start >= duration / 4) { /* warm-up done */
                 measuring = true;
                 t0 = t;
@@ -600,7 +593,7 @@ static double throughput(const struct mech *m, size_t size, int cpu_w, int cpu_r
     atomic_store(stop_at, seq + 1);
     m->send(&l, 0, buf, size);
     finish_child(&l, pid, ready); /* the reader has checked every message */
-    double t1 = now_s();
+    double t1 = now_monotonic();
     return (double)(seq - first) * (double)size / (t1 - t0) / 1e6;
 }
 
@@ -632,10 +625,10 @@ static void latency(const struct mech *m, size_t size, int cpu_a, int cpu_b, dou
     pid_t pid = start_child(&l, cpu_b, cpu_a, ready, echo_child);
     size_t n = 0;
     uint64_t mask = expect_mask(size);
-    double start = now_s(), t0 = 0;
+    double start = now_monotonic(), t0 = 0;
     uint64_t seq = 0;
     for (; n < MAX_RTTS; seq++) {
-        double t = now_s();
+        double t = now_monotonic();
         if (t0 == 0 && t - start >= duration / 4)
             t0 = t; /* warm-up done */
         if (t0 != 0 && t - t0 >= duration)
@@ -647,7 +640,7 @@ static void latency(const struct mech *m, size_t size, int cpu_a, int cpu_b, dou
         if (seq_of(buf, size, &ok) != (seq & mask) || !ok)
             fail("%s: the echo of message %llu came back wrong", m->name, (unsigned long long)seq);
         if (t0 != 0)
-            rtt[n++] = (now_s() - t) * 1e6;
+            rtt[n++] = (now_monotonic() - t) * 1e6;
     }
     atomic_store(stop_at, seq + 1);
     m->send(&l, 0, buf, size);
@@ -668,12 +661,12 @@ static double memcpy_mbs(void)
     memset(b, 2, n);
     double best = 0;
     for (int i = 0; i < 5; i++) {
-        double t = now_s();
+        double t = now_monotonic();
         if (i % 2)
             memcpy(a, b, n);
         else
             memcpy(b, a, n);
-        t = now_s() - t;
+        t = now_monotonic() - t;
         if ((double)n / t / 1e6 > best)
             best = (double)n / t / 1e6;
     }
@@ -685,10 +678,10 @@ static double memcpy_mbs(void)
 static double syscall_ns(void)
 {
     int n = 1000000;
-    double t = now_s();
+    double t = now_monotonic();
     for (int i = 0; i < n; i++)
         syscall(SYS_getppid); /* a system call that does nothing */
-    return (now_s() - t) / n * 1e9;
+    return (now_monotonic() - t) / n * 1e9;
 }
 
 /* --- results ---------------------------------------------------------------- */
