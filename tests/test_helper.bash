@@ -67,16 +67,18 @@ start_bg() {
     PIDS+=("$LAST_PID")
 }
 
+# proc_state PID : the process's state letter (R, S, T, Z, ...), or nothing.
+proc_state() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1; }
+
 # alive PID : running (a zombie waiting to be reaped does not count).
 alive() {
     local state
-    [ -r "/proc/$1/stat" ] || return 1
-    state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+    state=$(proc_state "$1")
     [ -n "$state" ] && [ "$state" != Z ]
 }
 
 # stopped PID : the process is stopped (SIGSTOP), state T.
-stopped() { [ "$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = T ]; }
+stopped() { [ "$(proc_state "$1")" = T ]; }
 
 # wait_exit PID [SECONDS] : wait for a background program to end; its exit
 # status in $EXIT_CODE. Fails (and kills it) if it runs past the bound.
