@@ -68,7 +68,7 @@ int main(int argc, char *argv[])
         if (!backoff_wait(&wait)) {
             /* Stopped or timed out: ending the queue is the receiver's job,
              * even one that appeared just now. */
-            mq_unlink(name);
+            unlink_queue();
             if (stop_signal)
                 exit_on_stop_signal();
             fail("gave up after %g s: no mqsender created %s", timeout, name);
@@ -86,7 +86,7 @@ int main(int argc, char *argv[])
             break;
         if (!backoff_wait(&wait)) {
             if (stop_signal) {
-                mq_unlink(name);
+                unlink_queue();
                 exit_on_stop_signal();
             }
             fail("gave up after %g s: got %ld of %d messages", timeout, (long)attr.mq_curmsgs, MsgCount);
@@ -97,14 +97,14 @@ int main(int argc, char *argv[])
 
     for (int i = 0; i < MsgCount; i++) {
         if (stop_signal) { /* arrived while we were printing */
-            mq_unlink(name);
+            unlink_queue();
             exit_on_stop_signal();
         }
         unsigned prio;
         ssize_t n = mq_timedreceive(mq, buf, (size_t)attr.mq_msgsize, &prio, &deadline);
         if (n == -1) {
             if (errno == EINTR && stop_signal) {
-                mq_unlink(name);
+                unlink_queue();
                 exit_on_stop_signal();
             }
             if (errno == ETIMEDOUT)
