@@ -6,7 +6,7 @@ load test_helper
 @test "bench: a tiny run measures every mechanism, checks every message, writes CSV and SVG" {
     run --separate-stderr prog bench/ipcbench -q -d 0.005 -r 1 -o "$BATS_TEST_TMPDIR/out"
     [ "$status" -eq 0 ]
-    for m in pipe pipe-1M pipe-8K fifo unix tcp sysv-mq posix-mq shm-ring file-lock signal shm-spin; do
+    for m in pipe pipe-1M pipe-1M-8K fifo unix unix-2 tcp sysv-mq posix-mq shm-ring file-lock signal shm-spin; do
         grep -qE "^$m +(same|cross) " <<<"$output"
     done
     [[ "$output" == *"memcpy"*"bare 1-byte pipe ping-pong"* ]]
