@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -630,9 +631,20 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* One repetition of ping-pong: median and p99 round trip, microseconds. */
-static void latency(const struct mech *m, size_t size, int cpu_a, int cpu_b, double *median, double *p99)
+/* Context switches so far of this process and of its reaped children. */
+static long switches_so_far(void)
 {
+    struct rusage self, children;
+    die_if(getrusage(RUSAGE_SELF, &self) == -1 || getrusage(RUSAGE_CHILDREN, &children) == -1, "getrusage");
+    return self.ru_nvcsw + self.ru_nivcsw + children.ru_nvcsw + children.ru_nivcsw;
+}
+
+/* One repetition of ping-pong: median and p99 round trip, microseconds, and
+ * context switches per round trip (both processes; 2 when each side sleeps
+ * exactly once, more when one is woken before its message is there). */
+static void latency(const struct mech *m, size_t size, int cpu_a, int cpu_b, double *median, double *p99, double *switches)
+{
+    long switches_before = switches_so_far();
     static char buf[MAXMSG];
     static double rtt[MAX_RTTS];
     struct link l = {.m = m, .size = size, .fd = {{-1, -1}, {-1, -1}}, .sock = {-1, -1}};
@@ -661,6 +673,7 @@ static void latency(const struct mech *m, size_t size, int cpu_a, int cpu_b, dou
     atomic_store(stop_at, seq + 1);
     m->send(&l, 0, buf, size);
     finish_child(&l, pid, ready);
+    *switches = (double)(switches_so_far() - switches_before) / (double)(seq + 1);
     qsort(rtt, n, sizeof rtt[0], cmp_double);
     *median = n ? rtt[n / 2] : 0;
     *p99 = n ? rtt[(size_t)((double)n * 0.99)] : 0;
@@ -708,6 +721,7 @@ struct result {
     bool is_latency, na;
     char why[64];
     double v[3], p99; /* min, median, max (MB/s or µs) */
+    double switches; /* context switches per round trip (median) */
 };
 static struct result results[512];
 static int nresults;
@@ -881,9 +895,9 @@ int main(int argc, char *argv[])
     fprintf(stderr, "ipcbench: the machine's limits...\n");
     double mem = memcpy_mbs(), sys = syscall_ns(), bare[2] = {0, 0};
     for (int w = 0; w < nwheres; w++) {
-        double v[50] = {0}, p;
+        double v[50] = {0}, p, cs;
         for (int r = 0; r < reps; r++)
-            latency(&mechs[0], 1, cpu_ids[0], cpu_ids[strcmp(wheres[w], "cross") == 0], &v[r], &p);
+            latency(&mechs[0], 1, cpu_ids[0], cpu_ids[strcmp(wheres[w], "cross") == 0], &v[r], &p, &cs);
         double s3[3];
         summarize(v, reps, s3);
         bare[w] = s3[1];
@@ -916,13 +930,15 @@ int main(int argc, char *argv[])
             size_t lsize = limit && limit < 64 ? limit : 64;
             struct result *r = &results[nresults++];
             *r = (struct result){.mech = m->name, .where = wheres[w], .size = lsize, .is_latency = true};
-            double med[50] = {0}, p99[50] = {0};
+            double med[50] = {0}, p99[50] = {0}, cs[50] = {0};
             for (int k = 0; k < reps; k++)
-                latency(m, lsize, a, b, &med[k], &p99[k]);
+                latency(m, lsize, a, b, &med[k], &p99[k], &cs[k]);
             summarize(med, reps, r->v);
-            double p3[3];
+            double p3[3], cs3[3];
             summarize(p99, reps, p3);
             r->p99 = p3[1];
+            summarize(cs, reps, cs3);
+            r->switches = cs3[1];
             fprintf(stderr, " done\n");
         }
     }
@@ -943,15 +959,16 @@ int main(int argc, char *argv[])
             printf("%-10s %-6s %7s %10.1f %10.1f %10.1f %12.0f %9.3f\n", r->mech, r->where, human(r->size), r->v[0], r->v[1],
                    r->v[2], r->v[1] * 1e6 / (double)r->size, r->v[1] / mem);
     }
-    printf("\nRound trip (ping-pong), microseconds (%d reps: min / median / max of the medians; p99)\n", reps);
-    printf("%-10s %-6s %7s %9s %9s %9s %9s %9s\n", "mechanism", "CPU", "size", "min", "median", "max", "p99", "x bare");
+    printf("\nRound trip (ping-pong), microseconds (%d reps: min / median / max of the medians; p99;\n"
+           "context switches per round trip, both processes)\n", reps);
+    printf("%-10s %-6s %7s %9s %9s %9s %9s %9s %9s\n", "mechanism", "CPU", "size", "min", "median", "max", "p99", "x bare", "switches");
     for (int i = 0; i < nresults; i++) {
         const struct result *r = &results[i];
         if (!r->is_latency)
             continue;
         double b = bare[strcmp(r->where, "cross") == 0 && nwheres == 2];
-        printf("%-10s %-6s %7s %9.2f %9.2f %9.2f %9.2f %9.2f\n", r->mech, r->where, human(r->size), r->v[0], r->v[1], r->v[2],
-               r->p99, b > 0 ? r->v[1] / b : 0);
+        printf("%-10s %-6s %7s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f\n", r->mech, r->where, human(r->size), r->v[0], r->v[1], r->v[2],
+               r->p99, b > 0 ? r->v[1] / b : 0, r->switches);
     }
 
     /* --- the targets (bench/README.md) --- */
@@ -1000,17 +1017,19 @@ int main(int argc, char *argv[])
     snprintf(path, sizeof path, "%s/results.csv", dir);
     FILE *csv = fopen(path, "w");
     die_if(csv == NULL, "fopen %s", path);
-    fprintf(csv, "kind,mechanism,placement,size_bytes,min,median,max,p99,unit,note\n");
-    fprintf(csv, "limit,memcpy,,%d,,%.1f,,,MB/s,\nlimit,getppid,,,,%.1f,,,ns,\n", 64 << 20, mem, sys);
+    fprintf(csv, "kind,mechanism,placement,size_bytes,min,median,max,p99,unit,note,switches_per_rt\n");
+    fprintf(csv, "limit,memcpy,,%d,,%.1f,,,MB/s,,\nlimit,getppid,,,,%.1f,,,ns,,\n", 64 << 20, mem, sys);
     for (int w = 0; w < nwheres; w++)
-        fprintf(csv, "limit,bare-pipe-pingpong,%s,1,,%.3f,,,us,\n", wheres[w], bare[w]);
+        fprintf(csv, "limit,bare-pipe-pingpong,%s,1,,%.3f,,,us,,\n", wheres[w], bare[w]);
     for (int i = 0; i < nresults; i++) {
         const struct result *r = &results[i];
         if (r->na)
-            fprintf(csv, "%s,%s,%s,%zu,,,,,,n/a: %s\n", r->is_latency ? "latency" : "throughput", r->mech, r->where, r->size, r->why);
+            fprintf(csv, "%s,%s,%s,%zu,,,,,,n/a: %s,\n", r->is_latency ? "latency" : "throughput", r->mech, r->where, r->size, r->why);
+        else if (r->is_latency)
+            fprintf(csv, "latency,%s,%s,%zu,%.3f,%.3f,%.3f,%.3f,us,,%.3f\n", r->mech, r->where, r->size, r->v[0], r->v[1], r->v[2],
+                    r->p99, r->switches);
         else
-            fprintf(csv, "%s,%s,%s,%zu,%.3f,%.3f,%.3f,%.3f,%s,\n", r->is_latency ? "latency" : "throughput", r->mech, r->where,
-                    r->size, r->v[0], r->v[1], r->v[2], r->p99, r->is_latency ? "us" : "MB/s");
+            fprintf(csv, "throughput,%s,%s,%zu,%.3f,%.3f,%.3f,,MB/s,,\n", r->mech, r->where, r->size, r->v[0], r->v[1], r->v[2]);
     }
     fclose(csv);
     snprintf(path, sizeof path, "%s/results.svg", dir);
