@@ -31,12 +31,14 @@
 #include "sock.h"
 
 static const char usage_text[] =
-    "Usage: server [-a ADDRESS] [-p PORT] [-u PATH]\n"
+    "Usage: server [-a ADDRESS] [-p PORT] [-u PATH] [-b BACKLOG]\n"
     "Echo every line each client sends, to it and (as a title) on stdout.\n"
     "  -a, --address ADDRESS  address to listen on (default: " ListenAddress "; '::1' for\n"
     "                         IPv6, '0.0.0.0' for every interface)\n"
     "  -p, --port PORT        TCP port (default: 9876)\n"
     "  -u, --unix PATH        listen on a UNIX-domain stream socket at PATH instead\n"
+    "  -b, --backlog N        connections the kernel queues until we accept them\n"
+    "                         (default: 8, the article's)\n"
     "  -h, --help             show this help; stop the server with Ctrl+C\n"
     "Partner: client (or nc). Example (two terminals):\n"
     "  ./server -p 5000        ./client -p 5000      (or: nc 127.0.0.1 5000)\n";
@@ -74,7 +76,7 @@ static int take_lines(struct client *c)
 
 /* socket, SO_REUSEADDR, bind, listen: for TCP, over whatever addresses
  * getaddrinfo gives for ADDRESS (IPv4 or IPv6). */
-static int listen_tcp(const char *address, const char *port)
+static int listen_tcp(const char *address, const char *port, int backlog)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
@@ -100,13 +102,13 @@ static int listen_tcp(const char *address, const char *port)
     }
     freeaddrinfo(res);
     die_if(fd == -1, "bind %s port %s", address, port);
-    die_if(listen(fd, MaxConnects) == -1, "listen");
+    die_if(listen(fd, backlog) == -1, "listen");
     return fd;
 }
 
 /* The same for a UNIX-domain socket: its address is a path. A path left by
  * a server that was killed refuses connections: remove it and bind again. */
-static int listen_unix(const char *path)
+static int listen_unix(const char *path, int backlog)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof addr.sun_path)
@@ -128,24 +130,27 @@ static int listen_unix(const char *path)
     }
     umask(old_mask);
     die_if(rc == -1, "bind %s", path);
-    die_if(listen(fd, MaxConnects) == -1, "listen");
+    die_if(listen(fd, backlog) == -1, "listen");
     return fd;
 }
 
 int main(int argc, char *argv[])
 {
     const char *address = ListenAddress, *port = "9876", *path = NULL;
+    int backlog = MaxConnects;
     static const struct option longopts[] = {{"address", required_argument, NULL, 'a'},
                                              {"port", required_argument, NULL, 'p'},
                                              {"unix", required_argument, NULL, 'u'},
+                                             {"backlog", required_argument, NULL, 'b'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     program_init(argv);
-    for (int c; (c = getopt_long(argc, argv, ":a:p:u:h", longopts, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, ":a:p:u:b:h", longopts, NULL)) != -1;) {
         switch (c) {
         case 'a': address = optarg; break;
         case 'p': parse_long(usage_text, optarg, "--port", 1, 65535), port = optarg; break;
         case 'u': path = optarg; break;
+        case 'b': backlog = (int)parse_long(usage_text, optarg, "--backlog", 1, 4096); break;
         case 'h': usage(usage_text, NULL);
         default: bad_option(usage_text, c);
         }
@@ -156,7 +161,7 @@ int main(int argc, char *argv[])
     /* A client that goes away while we write must not kill us (S-1). */
     die_if(signal(SIGPIPE, SIG_IGN) == SIG_ERR, "signal SIGPIPE");
 
-    int listener = path ? listen_unix(path) : listen_tcp(address, port);
+    int listener = path ? listen_unix(path, backlog) : listen_tcp(address, port, backlog);
     die_if(fcntl(listener, F_SETFL, O_NONBLOCK) == -1, "fcntl O_NONBLOCK"); /* accept until EAGAIN */
     if (path)
         printf("Listening on %s for clients...\n", path);
