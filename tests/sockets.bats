@@ -127,8 +127,8 @@ Pride and Prejudice"
     # A backlog that holds the whole burst. With the article's 8, a burst
     # against a slowed server (valgrind, a busy CI) overflows it and Linux
     # answers with SYN cookies; a connection rebuilt from a cookie by a later
-    # data segment has lost its first bytes (seen: "lient 28 line 0").
-    # What this test checks is that the server serves them all at once.
+    # data segment has lost its first bytes (seen: "lient 28 line 0"; see
+    # sockets/README.md). This test is about serving them all at once.
     start_server -b 128
     run "$PY" "$REPO/tests/peers/echo_clients.py" 127.0.0.1 "$PORT" 100 --silent 5
     echo "$output" >&2
