@@ -55,6 +55,15 @@ $(EXISTING): $(B)%: %.c $(COMMON)
 
 -include $(addsuffix .d,$(EXISTING) $(COMMON))
 
+# The System V pair keys its queue on queue.h beside the programs (ftok):
+# a build elsewhere (O=dir) gets a copy of it there.
+ifneq ($(O),)
+all: $(B)message-queues/queue.h
+$(B)message-queues/queue.h: message-queues/queue.h
+	@mkdir -p $(@D)
+	cp $< $@
+endif
+
 demo: all
 	@bash scripts/demo.sh
 

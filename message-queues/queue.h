@@ -30,9 +30,11 @@ static const char *const Payloads[MsgCount] = {"msg1", "msg2", "msg3", "msg4", "
 static const int SendTypes[MsgCount] = {1, 1, 2, 2, 3, 3};    /* also the POSIX priorities */
 static const int ReceiveTypes[MsgCount] = {3, 1, 2, 1, 3, 2}; /* System V receiver's order */
 
-/* The key file. The article's ftok("queue.h", ...) only works when both
- * programs run in the source directory (MQ-5). Here both use the directory
- * the programs are in: the same from any working directory. */
+/* The key file: this header, beside the programs. The article's
+ * ftok("queue.h", ...) is relative, so the two programs met only when both
+ * ran in the source directory (MQ-5). Found from /proc/self/exe instead, it
+ * is the same file, hence the same key, from any working directory. */
+#define KeyFile "queue.h"
 static inline int default_key_path(char *buf, size_t size)
 {
     ssize_t n = readlink("/proc/self/exe", buf, size - 1);
@@ -40,9 +42,9 @@ static inline int default_key_path(char *buf, size_t size)
         return -1;
     buf[n] = '\0';
     char *slash = strrchr(buf, '/');
-    if (slash == NULL)
+    if (slash == NULL || (size_t)(slash + 1 - buf) + sizeof KeyFile > size)
         return -1;
-    *(slash == buf ? slash + 1 : slash) = '\0';
+    memcpy(slash + 1, KeyFile, sizeof KeyFile);
     return 0;
 }
 

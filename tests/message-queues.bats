@@ -60,7 +60,7 @@ in_msgrcv() { grep -q msgrcv "/proc/$1/wchan" 2>/dev/null; }
 queue_perms() { ipcs -q | awk -v k="$KEY" 'tolower($1) == tolower(k) {print $4}'; }
 
 @test "no arguments: the article's run, from two different working directories (MQ-5)" {
-    default_key=$(ftok_key "$BIN/message-queues" 123)
+    default_key=$(ftok_key "$BIN/message-queues/queue.h" 123)
     track_sysv_key "$default_key"
     mkdir one two
     cd one
