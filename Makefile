@@ -76,7 +76,7 @@ check: all
 
 clean:
 	rm -f $(addprefix $(B),$(PROGRAMS)) $(addsuffix .d,$(addprefix $(B),$(PROGRAMS))) \
-	      $(B)include/ipc.o $(B)include/ipc.o.d
+	      $(B)include/ipc.o $(B)include/ipc.o.d $(if $(O),$(B)message-queues/queue.h)
 	rm -rf build
 
 # make try PAIR=sockets : the pair in two tmux panes (see ./try --help)
