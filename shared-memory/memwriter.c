@@ -118,7 +118,7 @@ int main(int argc, char *argv[])
     char *mem = mmap(NULL, ByteSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     die_if(mem == MAP_FAILED, "mmap %s", shm_name); /* char *, not caddr_t (B-1) */
     fprintf(stderr, "shared mem address: %p [0..%d]\n", (void *)mem, ByteSize - 1);
-    fprintf(stderr, "backing file:       /dev/shm%s\n", shm_name);
+    fprintf(stderr, "backing file:\t\t/dev/shm%s\n", shm_name); /* the article's two tabs */
 
     memcpy(mem, text, strlen(text) + 1); /* the segment was zero-filled */
 

@@ -18,7 +18,7 @@ nothing_left() {
 
 @test "no arguments: the article's run, writer first; shm_unlink and sem_unlink leave nothing (SHM-2, SHM-3)" {
     start_bg writer shared-memory/memwriter
-    wait_for_line writer.err '^backing file: +/dev/shm/shMemEx$'
+    wait_for_line writer.err '^backing file:[[:space:]]+/dev/shm/shMemEx$'
     run --separate-stderr prog shared-memory/memreader
     [ "$status" -eq 0 ]
     expect_equal "$output" "$ARTICLE_LINE"
