@@ -9,6 +9,7 @@
 #ifndef QUEUE_H
 #define QUEUE_H
 
+#include <errno.h>
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,8 +43,10 @@ static inline int default_key_path(char *buf, size_t size)
         return -1;
     buf[n] = '\0';
     char *slash = strrchr(buf, '/');
-    if (slash == NULL || (size_t)(slash + 1 - buf) + sizeof KeyFile > size)
+    if (slash == NULL || (size_t)(slash + 1 - buf) + sizeof KeyFile > size) {
+        errno = ENAMETOOLONG; /* so the caller's message does not say "Success" */
         return -1;
+    }
     memcpy(slash + 1, KeyFile, sizeof KeyFile);
     return 0;
 }
