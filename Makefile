@@ -26,15 +26,14 @@ B := $(if $(O),$(O)/,)
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Werror
-# One feature-test macro for the whole suite (ERRATA B-2): POSIX.1-2008 with
-# the XSI extensions (System V IPC, ftok).
-FEATURES := -D_XOPEN_SOURCE=700
+# No feature-test macro here: each source file defines the one it needs at
+# its top (ERRATA B-2), so it also builds alone with its README's gcc line.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ifeq ($(SAN),1)
 CFLAGS := -O1 -g $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 endif
-CPPFLAGS += $(FEATURES) -Iinclude
+CPPFLAGS += -Iinclude
 LDLIBS += -lrt -pthread -lm
 
 BINS := $(addprefix $(B),$(PROGRAMS))

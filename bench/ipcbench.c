@@ -10,7 +10,7 @@
  *     ./ipcbench [-q] [-s SIZES] [-m MECHS] [-p same|cross|both] [-r REPS]
  *                [-d SECONDS] [-o DIR]
  */
-#define _GNU_SOURCE /* sched_setaffinity, F_SETPIPE_SZ, syscall */ // NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp)
+#define _GNU_SOURCE /* sched_setaffinity, F_SETPIPE_SZ, syscall */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

@@ -1,4 +1,5 @@
 /* ipc.c - implementation of the shared helpers declared in ipc.h. */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: sigaction, timer_create, setitimer, nanosleep */
 #include "ipc.h"
 
 #include <errno.h>
@@ -109,20 +110,45 @@ double parse_seconds(const char *text, const char *s, const char *opt)
     return v;
 }
 
+/* The knock: see ipc.h. Created by catch_stop_signals, started by the
+ * first stop signal, stopped by exit_on_stop_signal. */
+static timer_t knock_timer;
+static volatile sig_atomic_t knock_ready = 0;
+#define KNOCK_NS 10000000L /* 10 ms */
+
 static void on_stop(int sig)
 {
-    stop_signal = sig;
+    if (!stop_signal)
+        stop_signal = sig; /* the first one is the reason we stop */
+    if (knock_ready) {
+        /* timer_settime is async-signal-safe (POSIX), unlike setitimer. */
+        struct itimerspec every = {.it_value = {0, KNOCK_NS}, .it_interval = {0, KNOCK_NS}};
+        timer_settime(knock_timer, 0, &every, NULL);
+    }
+}
+
+static void on_knock(int sig)
+{
+    (void)sig; /* its only job is to interrupt a blocking call */
 }
 
 void catch_stop_signals(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    /* Ctrl+C sends SIGINT (not SIGTERM, ERRATA P-7); kill's default is
-     * SIGTERM. Both mean "please stop": clean up and go. */
-    sa.sa_handler = on_stop; /* only sets a flag: async-signal-safe */
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; /* no SA_RESTART: interrupt the blocking call */
+    sa.sa_handler = on_knock;
+    die_if(sigaction(SIGURG, &sa, NULL) == -1, "sigaction SIGURG");
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGURG;
+    die_if(timer_create(CLOCK_MONOTONIC, &sev, &knock_timer) == -1, "timer_create");
+    knock_ready = 1;
+    /* Ctrl+C sends SIGINT (not SIGTERM, ERRATA P-7); kill's default is
+     * SIGTERM. Both mean "please stop": clean up and go. */
+    sa.sa_handler = on_stop; /* only sets a flag and starts the knock */
     if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
         die("sigaction");
 }
@@ -130,6 +156,10 @@ void catch_stop_signals(void)
 void exit_on_stop_signal(void)
 {
     int sig = stop_signal ? stop_signal : SIGTERM;
+    if (knock_ready) {
+        knock_ready = 0;
+        timer_delete(knock_timer);
+    }
     note("interrupted by %s, cleaned up", sig == SIGINT ? "SIGINT" : "SIGTERM");
     signal(sig, SIG_DFL);
     raise(sig);
@@ -145,6 +175,16 @@ static void on_alarm(int sig)
     timed_out = 1;
 }
 
+static void set_alarm(double seconds, long interval_us)
+{
+    struct itimerval it;
+    memset(&it, 0, sizeof it);
+    it.it_value.tv_sec = (time_t)seconds;
+    it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+    it.it_interval.tv_usec = interval_us;
+    die_if(setitimer(ITIMER_REAL, &it, NULL) == -1, "setitimer");
+}
+
 void alarm_after(double seconds)
 {
     struct sigaction sa;
@@ -152,20 +192,15 @@ void alarm_after(double seconds)
     sa.sa_handler = on_alarm;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; /* no SA_RESTART */
-    if (sigaction(SIGALRM, &sa, NULL) == -1)
-        die("sigaction SIGALRM");
-    if (seconds > 0)
-        timed_out = 0; /* disarming keeps the flag for the caller to read */
-    struct itimerval it;
-    memset(&it, 0, sizeof it);
-    if (seconds > 0) {
-        it.it_value.tv_sec = (time_t)seconds;
-        it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
-        if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
-            it.it_value.tv_usec = 1;
-    }
-    if (setitimer(ITIMER_REAL, &it, NULL) == -1)
-        die("setitimer");
+    die_if(sigaction(SIGALRM, &sa, NULL) == -1, "sigaction SIGALRM");
+    timed_out = 0;
+    /* it_value 0 would disarm the timer: "at once" is 1 microsecond. */
+    set_alarm(seconds > 1e-6 ? seconds : 1e-6, KNOCK_NS / 1000);
+}
+
+void alarm_off(void)
+{
+    set_alarm(0, 0); /* timed_out keeps its value for the caller to read */
 }
 
 double now_monotonic(void)
@@ -181,6 +216,8 @@ struct timespec realtime_after(double seconds)
     struct timespec ts;
     if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
         die("clock_gettime");
+    if (seconds <= 0)
+        return ts; /* a negative tv_nsec would make the call fail with EINVAL */
     time_t whole = (time_t)seconds;
     ts.tv_sec += whole;
     ts.tv_nsec += (long)((seconds - (double)whole) * 1e9);

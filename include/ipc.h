@@ -59,7 +59,18 @@ long parse_long(const char *text, const char *s, const char *opt, long min, long
 double parse_seconds(const char *text, const char *s, const char *opt);
 
 /* SIGINT/SIGTERM -> stop_signal is set, and (no SA_RESTART) a blocking call
- * in progress returns -1 with errno EINTR, so the program can clean up. */
+ * in progress returns -1 with errno EINTR, so the program can clean up.
+ *
+ * A stop signal is never lost, even one that lands just before a blocking
+ * call. The handler can only set a flag; if the signal arrives after the
+ * program last looked at the flag and before it enters sem_timedwait,
+ * msgrcv, fcntl(F_SETLKW) or the open() of a FIFO, that call would wait out
+ * its whole timeout, the signal being already handled. ppoll, pselect and
+ * sigtimedwait close this window by unblocking the signal atomically with
+ * the wait, but most IPC calls have no such variant. So the handler also
+ * starts a timer that knocks (SIGURG, which is ignored by default) every
+ * 10 ms from then on: each knock interrupts whatever call the program is
+ * in, with EINTR, and there the program sees the flag. */
 extern volatile sig_atomic_t stop_signal;
 void catch_stop_signals(void);
 /* After cleanup: die of the same signal, so the parent (the shell) sees how
@@ -67,15 +78,20 @@ void catch_stop_signals(void);
 _Noreturn void exit_on_stop_signal(void);
 
 /* A timeout for a blocking call that has none of its own (fcntl F_SETLKW,
- * open of a FIFO, msgrcv): SIGALRM after `seconds`, without SA_RESTART, so
- * the call fails with EINTR and timed_out is set. 0 disarms. */
+ * open of a FIFO, msgrcv): SIGALRM after `seconds` (0 or less: at once),
+ * without SA_RESTART, so the call fails with EINTR and timed_out is set.
+ * After the first ring it rings again every 10 ms until alarm_off(): an
+ * alarm that fires just before the call starts would otherwise be spent,
+ * and the call would wait with no limit. */
 extern volatile sig_atomic_t timed_out;
 void alarm_after(double seconds);
+void alarm_off(void);
 
 /* Monotonic clock in seconds, and a deadline `seconds` from now. */
 double now_monotonic(void);
 /* The same deadline as an absolute CLOCK_REALTIME time, for the POSIX
- * sem_timedwait / mq_timedreceive family. */
+ * sem_timedwait / mq_timedreceive family. 0 or less: now (the call then
+ * tries once and fails with ETIMEDOUT rather than wait). */
 struct timespec realtime_after(double seconds);
 
 /* Retry with back-off, for waiting on a partner that has not created its

@@ -9,6 +9,7 @@
  * for a type. mq_timedreceive gives the wait its own timeout. The receiver
  * removes the queue (mq_unlink) when it is done, fails, or is stopped.
  */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: mq_open, mq_timedreceive */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

@@ -11,6 +11,7 @@
  * priority instead of a type: mq_receive always hands out the oldest message
  * of the highest priority, so the receiver cannot pick.
  */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: mq_open, mq_send */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

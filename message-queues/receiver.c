@@ -11,6 +11,7 @@
  * msg4. Started before the sender, the receiver waits for the queue and
  * then blocks in msgrcv (not IPC_NOWAIT, MQ-3). It always removes the queue.
  */
+#define _XOPEN_SOURCE 700 /* XSI: System V queues (msgget, msgrcv) and ftok */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -122,9 +123,9 @@ int main(int argc, char *argv[])
          * the wait. The size is the payload's (MQ-1); without MSG_NOERROR
          * a longer message is an error (E2BIG), not silently cut. */
         double left = wait.deadline - now_monotonic();
-        alarm_after(left > 0 ? left : 1e-3);
+        alarm_after(left);
         ssize_t n = msgrcv(qid, &msg, sizeof msg.payload, ReceiveTypes[i], 0);
-        alarm_after(0);
+        alarm_off();
         if (n == -1) {
             if (errno == EIDRM) { /* a new sender replaced the queue: follow it */
                 qid = find_queue(key, &wait);

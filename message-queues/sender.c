@@ -9,6 +9,7 @@
  * The queue lives in the kernel, not in either process: it outlives the
  * sender, and only the receiver's msgctl(IPC_RMID) removes it.
  */
+#define _XOPEN_SOURCE 700 /* XSI: System V queues (msgget, msgsnd) and ftok */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

@@ -10,6 +10,7 @@
  * happens both when the writer is done and when it dies, so the reader checks
  * the count and that the stream did not stop inside an int.
  */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: mkfifo (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

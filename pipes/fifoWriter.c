@@ -11,6 +11,7 @@
  * open() itself is the rendezvous (it blocks until the other end opens).
  * Once both ends are open, the name has done its job and is removed.
  */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: mkfifo, nanosleep instead of usleep (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -77,7 +78,7 @@ int main(int argc, char *argv[])
         note("waiting for a fifoReader to open %s", path);
         alarm_after(timeout);
         fd = open(path, O_WRONLY | O_CLOEXEC); /* blocks until a reader opens */
-        alarm_after(0);
+        alarm_off();
     }
     if (fd == -1) {
         int err = errno;

@@ -8,6 +8,7 @@
  *
  *     ./pipeUN                 Nature's first green is gold
  */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: fork, pipe, sigaction (ERRATA B-2) */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>

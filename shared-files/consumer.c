@@ -13,6 +13,7 @@
  * Many consumers can hold the shared lock at once; the producer's exclusive
  * lock waits until they are all done, and they wait while it writes.
  */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: fcntl locks (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -89,7 +90,7 @@ int main(int argc, char *argv[])
                     fail("gave up after %g s waiting for the lock on %s", timeout, path);
                 die("fcntl F_SETLKW %s", path);
             }
-            alarm_after(0);
+            alarm_off();
             struct stat st;
             die_if(fstat(fd, &st) == -1, "fstat %s", path);
             if (st.st_size > 0) { /* the producer has written: print it all */

@@ -14,6 +14,7 @@
  * them when the process closes the file or dies, so a crash never leaves the
  * file locked. (flock(2) is a different, whole-file lock, not a wrapper.)
  */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: fcntl locks, ftruncate (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -83,7 +84,7 @@ int main(int argc, char *argv[])
             fail("gave up after %g s waiting for the lock on %s", timeout, path);
         die("fcntl F_SETLKW %s", path);
     }
-    alarm_after(0);
+    alarm_off();
 
     /* Now that no reader can be looking, drop the old contents (SF-3) and
      * write the new ones, checking that every byte went out (SF-4). */

@@ -11,6 +11,7 @@
  * killed run (ERRATA SHM-2, SHM-7). It removes nothing: the writer does,
  * after the reader's "done".
  */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: shm_open, sem_timedwait (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

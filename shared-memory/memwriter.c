@@ -10,6 +10,7 @@
  * "done" (not a fixed 12-second nap as in the article, ERRATA SHM-4), then removes
  * the segment and both semaphores.
  */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: shm_open, ftruncate, sem_timedwait (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

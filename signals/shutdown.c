@@ -7,6 +7,7 @@
  *
  *     ./shutdown                      (about 6 seconds; -d and -n shorten it)
  */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: sigaction, kill, nanosleep (ERRATA B-2) */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>

@@ -9,6 +9,7 @@
  * COUNT times, a real-time signal arrives COUNT times; a standard one may
  * arrive once, because at most one of each is kept pending.
  */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: sigqueue (ERRATA B-2) */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>

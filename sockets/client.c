@@ -10,6 +10,7 @@
  * until the server listens (or --timeout). It resolves the host with
  * getaddrinfo (S-8), trying IPv6 and IPv4 addresses alike.
  */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: getaddrinfo, sigaction (ERRATA B-2) */
 #include <errno.h>
 #include <getopt.h>
 #include <netdb.h>

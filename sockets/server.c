@@ -13,7 +13,7 @@
  * reading from it, so a client that never reads cannot make us buffer more.
  * SIGINT/SIGTERM: close every client, remove the UNIX socket path, exit 0.
  */
-#define _GNU_SOURCE /* ppoll: POSIX only since 2024; glibc 2.36 needs this */ // NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): the documented feature macro
+#define _GNU_SOURCE /* ppoll: POSIX only since 2024; glibc 2.36 needs this */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
