@@ -1,0 +1,63 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # the PAIR_* variables are read by the scripts that source this
+# scripts/pairs.sh - every pair of the suite, once: what try, demo, trace,
+# watch, doctor and stress need to know about it. Source it, then call
+# `pair_info NAME` to set the variables below (returns 1 for an unknown name).
+#
+#   PAIR_DIR    the directory of its programs
+#   PAIR_LEFT   the program that waits for its partner (started first), with
+#               its arguments; the whole run for a program that forks its
+#               own partner (pipeUN, shutdown)
+#   PAIR_RIGHT  the partner (empty when there is none); "PID" in it stands
+#               for the left program's PID
+#   PAIR_MODE   how the article's run goes (make demo, make trace):
+#                 both  left in the background, then right, left waited for
+#                 seq   right to its end, then left (the article's order for
+#                       producer/consumer and sender/receiver)
+#                 stop  left is a server: right, then SIGTERM to left
+#                 one   left alone
+#                 sig   left, then right with left's PID, then SIGTERM to left
+#   PAIR_OBJECTS what the pair creates with its defaults, for watch and
+#               doctor: kind:name words, kinds file fifo shm sem sysvq mq tcp
+#               unix (sysvq:FILE:ID is an ftok key)
+#   PAIR_TITLE  one line for headings
+#
+# Adding a pair: one `case` entry here, and its name in PAIR_NAMES.
+
+PAIR_NAMES="shared-files shared-memory pipes pipeUN message-queues posix-mq sockets sockets-unix shutdown signals"
+
+pair_info() {
+    PAIR_RIGHT="" PAIR_OBJECTS=""
+    case $1 in
+    shared-files)
+        PAIR_DIR=shared-files PAIR_LEFT=consumer PAIR_RIGHT=producer PAIR_MODE=seq
+        PAIR_OBJECTS="file:data.dat" PAIR_TITLE="shared files (part 1)" ;;
+    shared-memory)
+        PAIR_DIR=shared-memory PAIR_LEFT=memreader PAIR_RIGHT=memwriter PAIR_MODE=both
+        PAIR_OBJECTS="shm:/shMemEx sem:/mysemaphore sem:/mysemaphore-done"
+        PAIR_TITLE="shared memory (part 1)" ;;
+    pipes)
+        PAIR_DIR=pipes PAIR_LEFT=fifoReader PAIR_RIGHT=fifoWriter PAIR_MODE=both
+        PAIR_OBJECTS="fifo:fifoChannel" PAIR_TITLE="named pipe (part 2)" ;;
+    pipeUN)
+        PAIR_DIR=pipes PAIR_LEFT=pipeUN PAIR_MODE=one PAIR_TITLE="unnamed pipe (part 2)" ;;
+    message-queues)
+        PAIR_DIR=message-queues PAIR_LEFT=receiver PAIR_RIGHT=sender PAIR_MODE=seq
+        PAIR_OBJECTS="sysvq:queue.h:123" PAIR_TITLE="System V message queue (part 2)" ;;
+    posix-mq)
+        PAIR_DIR=message-queues PAIR_LEFT=mqreceiver PAIR_RIGHT=mqsender PAIR_MODE=both
+        PAIR_OBJECTS="mq:/mqpair" PAIR_TITLE="POSIX message queue (beyond the article)" ;;
+    sockets)
+        PAIR_DIR=sockets PAIR_LEFT=server PAIR_RIGHT=client PAIR_MODE=stop
+        PAIR_OBJECTS="tcp:9876" PAIR_TITLE="sockets (part 3)" ;;
+    sockets-unix)
+        PAIR_DIR=sockets PAIR_LEFT="server -u echo.sock" PAIR_RIGHT="client -u echo.sock" PAIR_MODE=stop
+        PAIR_OBJECTS="unix:echo.sock" PAIR_TITLE="UNIX-domain sockets (beyond the article)" ;;
+    shutdown)
+        PAIR_DIR=signals PAIR_LEFT=shutdown PAIR_MODE=one PAIR_TITLE="signals (part 3)" ;;
+    signals)
+        PAIR_DIR=signals PAIR_LEFT=sigreceiver PAIR_RIGHT="sigsender PID USR1 7" PAIR_MODE=sig
+        PAIR_TITLE="signals between two terminals (beyond the article)" ;;
+    *) return 1 ;;
+    esac
+}
