@@ -32,25 +32,26 @@ local_setup() {
 }
 
 # py_sysv CODE : python3 with sysv_ipc, a client nobody here wrote; the key
-# is in sys.argv[1].
+# is in sys.argv[1]. Skips the test when the module is missing.
+SYSV_PRELUDE="import sysv_ipc, sys, os; key = int(sys.argv[1], 16)
+"
 py_sysv() {
-    local code=$1
-    shift
-    "$PY" -c "import sysv_ipc, sys, os; key = int(sys.argv[1], 16); $code" "$KEY" "$@"
+    need_py_module sysv_ipc python3-sysv-ipc
+    py "$SYSV_PRELUDE$1" "$KEY" "${@:2}"
 }
 
 # py_hold_queue : a live python3 sender that sent one type-1 message and
 # stays until ./hold is removed, so a receiver asking for type 3 blocks.
 py_hold_queue() {
+    need_py_module sysv_ipc python3-sysv-ipc
     touch hold
-    py_sysv '
+    spawn_py py "$SYSV_PRELUDE"'
 q = sysv_ipc.MessageQueue(key, sysv_ipc.IPC_CREX, mode=0o600)
 q.send(b"one\0", type=1)
 print("sent", flush=True)
 import time
-while os.path.exists("hold"): time.sleep(0.01)' >py.out 2>&1 &
-    HOLDER=$!
-    PIDS+=("$HOLDER")
+while os.path.exists("hold"): time.sleep(0.01)' "$KEY"
+    HOLDER=$LAST_PID
     wait_for_line py.out sent
 }
 
@@ -60,6 +61,7 @@ in_msgrcv() { grep -q msgrcv "/proc/$1/wchan" 2>/dev/null; }
 queue_perms() { ipcs -q | awk -v k="$KEY" 'tolower($1) == tolower(k) {print $4}'; }
 
 @test "no arguments: the article's run, from two different working directories (MQ-5)" {
+    private_namespace # the default key is machine-wide
     default_key=$(ftok_key "$BIN/message-queues/queue.h" 123)
     track_sysv_key "$default_key"
     mkdir one two
@@ -94,6 +96,7 @@ queue_perms() { ipcs -q | awk -v k="$KEY" 'tolower($1) == tolower(k) {print $4}'
 }
 
 @test "python3 sysv_ipc reads what sender sent: payload-sized messages, every send checked (MQ-1, MQ-2)" {
+    need_py_module sysv_ipc python3-sysv-ipc
     run prog message-queues/sender "${K[@]}"
     [ "$status" -eq 0 ]
     run py_sysv '
@@ -112,6 +115,7 @@ b'msg4\\x00' 2"
 }
 
 @test "receiver reads what python3 sysv_ipc sent" {
+    need_py_module sysv_ipc python3-sysv-ipc
     py_sysv '
 q = sysv_ipc.MessageQueue(key, sysv_ipc.IPC_CREX, mode=0o600)
 for i, t in enumerate((1, 1, 2, 2, 3, 3)):
@@ -127,6 +131,7 @@ py4 received as type 2"
 }
 
 @test "a stale queue's leftovers never reach a new run, receiver first (MQ-4)" {
+    need_py_module sysv_ipc python3-sysv-ipc
     py_sysv '
 q = sysv_ipc.MessageQueue(key, sysv_ipc.IPC_CREX, mode=0o600)
 for t in (3, 1, 2):
@@ -142,6 +147,7 @@ for t in (3, 1, 2):
 }
 
 @test "a stale queue's leftovers never reach a new run, sender first (MQ-4)" {
+    need_py_module sysv_ipc python3-sysv-ipc
     py_sysv '
 q = sysv_ipc.MessageQueue(key, sysv_ipc.IPC_CREX, mode=0o600)
 q.send(b"old\0", type=3)'
@@ -154,6 +160,7 @@ q.send(b"old\0", type=3)'
 }
 
 @test "SIGINT or SIGTERM to a receiver blocked in msgrcv removes the queue" {
+    need_py_module sysv_ipc python3-sysv-ipc
     for sig in INT TERM; do
         py_hold_queue
         start_bg "r$sig" message-queues/receiver "${K[@]}"
@@ -168,6 +175,7 @@ q.send(b"old\0", type=3)'
 }
 
 @test "a receiver that times out exits 1 and removes the queue (MQ-4)" {
+    need_py_module sysv_ipc python3-sysv-ipc
     py_hold_queue
     run --separate-stderr prog message-queues/receiver "${K[@]}" -t 0.5
     [ "$status" -eq 1 ]

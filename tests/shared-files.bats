@@ -9,7 +9,7 @@ Made glorious summer by this sun of York"
 # hold_lock KIND FILE : a process nobody here wrote (python3's fcntl.lockf)
 # holds a KIND (sh|ex) lock on FILE until the file ./release appears.
 hold_lock() {
-    "$PY" -c '
+    spawn_py "lock.$1" '
 import fcntl, os, sys, time
 kind, path = sys.argv[1], sys.argv[2]
 f = open(path, "r" if kind == "sh" else "r+")
@@ -17,9 +17,8 @@ fcntl.lockf(f, fcntl.LOCK_SH if kind == "sh" else fcntl.LOCK_EX)
 print("locked", os.getpid(), flush=True)
 while not os.path.exists("release"):
     time.sleep(0.01)
-' "$1" "$2" >"lock.$1.out" 2>&1 &
-    HOLDER=$!
-    PIDS+=("$HOLDER")
+' "$1" "$2"
+    HOLDER=$LAST_PID
     wait_for_line "lock.$1.out" '^locked'
 }
 

@@ -31,7 +31,7 @@ stop_server() {
 }
 
 @test "no arguments: the article's run on port 9876" {
-    if port_listening 9876; then skip "port 9876 is busy on this machine"; fi
+    private_namespace # port 9876 is machine-wide
     start_bg server sockets/server
     SERVER=$LAST_PID
     wait_for_port 9876
@@ -93,9 +93,9 @@ print(got.decode(), end="")' "$PORT"
 }
 
 @test "nc (netcat-openbsd) is a valid client" {
-    command -v nc >/dev/null || skip "nc is not installed"
+    need nc netcat-openbsd
     start_server
-    run bash -c "printf 'War and Peace\nPride and Prejudice\n' | nc -N 127.0.0.1 $PORT"
+    run bash -c "printf 'War and Peace\nPride and Prejudice\n' | nc -N -w 10 127.0.0.1 $PORT"
     [ "$status" -eq 0 ]
     expect_equal "$output" "War and Peace
 Pride and Prejudice"
@@ -103,7 +103,7 @@ Pride and Prejudice"
 }
 
 @test "socat is a valid client" {
-    command -v socat >/dev/null || skip "socat is not installed"
+    need socat socat
     start_server
     run bash -c "printf 'The Sound and the Fury\n' | socat -t 5 - TCP:127.0.0.1:$PORT"
     [ "$status" -eq 0 ]
@@ -112,10 +112,9 @@ Pride and Prejudice"
 }
 
 @test "the client works against an echo server nobody here wrote (socat)" {
-    command -v socat >/dev/null || skip "socat is not installed"
-    socat "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr" PIPE &
-    PIDS+=("$!")
-    socat_pid=$!
+    need socat socat
+    spawn socat socat "TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr" PIPE
+    socat_pid=$LAST_PID
     wait_for_port "$PORT"
     run --separate-stderr prog sockets/client -H 127.0.0.1 -p "$PORT"
     [ "$status" -eq 0 ]

@@ -7,7 +7,14 @@
 #   - $TAG, a string unique to the test, for IPC object names
 #     (/dev/shm, /dev/mqueue) and $(free_port) for TCP ports,
 #   - prog/start_bg to run the programs (under valgrind when IPC_VALGRIND=1,
-#     from IPC_BIN_DIR when make check built them with sanitizers),
+#     from IPC_BIN_DIR when make check built them with sanitizers), and
+#     spawn, the one way anything is started in the background (programs,
+#     python3 peers, socat...): tagged, in a process group of its own, fd 3
+#     closed, killed with its whole group by teardown,
+#   - need/need_py_module: skip, naming the Debian package, when a peer
+#     nobody here wrote is missing (tests/run installs them when root),
+#   - private_namespace, for tests of the article's machine-wide default
+#     names (/shMemEx, port 9876, the queue.h key),
 #   - bounded waits on real events: wait_for_line, wait_for_path,
 #     wait_for_port, wait_exit (no bare sleeps),
 #   - a teardown that FAILS the test if anything was left behind: running
@@ -24,12 +31,21 @@ POLL_INTERVAL=0.02
 WAIT_LIMIT=${IPC_TEST_WAIT:-30}
 # python3 with the Debian modules (sysv_ipc) when a pyenv one shadows it.
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+PY=${IPC_PYTHON:-$PY} # a python3 of your choice (tests of the suite itself hide modules so)
+
+# Every python3 peer ends by itself: SIGALRM (default action: terminate)
+# after PEER_BOUND seconds, and no socket operation waits more than 30 s.
+PEER_BOUND=${IPC_PEER_BOUND:-$((WAIT_LIMIT * 4))}
+PY_PRELUDE="import os, signal, socket; signal.alarm($PEER_BOUND); socket.setdefaulttimeout(30)
+"
 
 setup() {
     cd "$BATS_TEST_TMPDIR" || return 1
     TAG="ipct${$}n${BATS_TEST_NUMBER}r${RANDOM}"
     PIDS=()
     SYSV_KEYS=()
+    NS=()      # the nsenter prefix once private_namespace was called
+    NS_PID=
     export ASAN_OPTIONS="log_path=$BATS_TEST_TMPDIR/sanitizer:detect_leaks=1"
     export UBSAN_OPTIONS="log_path=$BATS_TEST_TMPDIR/sanitizer:print_stacktrace=1:halt_on_error=1"
     if declare -F local_setup >/dev/null; then local_setup; fi
@@ -40,7 +56,7 @@ setup() {
 cmd_for() {
     local name=$1
     shift
-    CMD=(env "IPC_TEST_TAG=$TAG")
+    CMD=("${NS[@]}" env "IPC_TEST_TAG=$TAG")
     if [ "${IPC_VALGRIND:-0}" = 1 ]; then
         CMD+=(valgrind -q --error-exitcode=99 --leak-check=full
             "--show-leak-kinds=definite,indirect"
@@ -56,15 +72,80 @@ prog() {
     "${CMD[@]}"
 }
 
-# start_bg LOGBASE NAME ARGS... : start a program in the background, stdout
-# to LOGBASE.out and stderr to LOGBASE.err; its PID in $LAST_PID.
+# spawn LOGBASE COMMAND ARGS... : start COMMAND in the background, the only
+# way a test starts anything that outlives one line. COMMAND is a simple
+# command, never a shell function, so $! is its own PID. It is tagged with
+# IPC_TEST_TAG (teardown finds its children by it), leads a process group of
+# its own (setsid; teardown kills the whole group), and runs with fd 3
+# closed: bats waits for every holder of that pipe, so a stray peer holding
+# it would hang the whole suite. stdout to LOGBASE.out, stderr to
+# LOGBASE.err; the PID in $LAST_PID, recorded for teardown.
+spawn() {
+    local log=$1
+    shift
+    IPC_TEST_TAG=$TAG setsid "${NS[@]}" "$@" >"$log.out" 2>"$log.err" 3>&- &
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
+
+# start_bg LOGBASE NAME ARGS... : spawn one of the suite's programs.
 start_bg() {
     local log=$1
     shift
     cmd_for "$@"
-    "${CMD[@]}" >"$log.out" 2>"$log.err" &
-    LAST_PID=$!
-    PIDS+=("$LAST_PID")
+    spawn "$log" "${CMD[@]}"
+}
+
+# py CODE ARGS... : python3 running CODE (a peer nobody here wrote), bounded
+# by PY_PRELUDE. spawn_py LOGBASE CODE ARGS... : the same in the background.
+py() {
+    local code=$1
+    shift
+    "${NS[@]}" "$PY" -c "$PY_PRELUDE$code" "$@"
+}
+spawn_py() {
+    local log=$1 code=$2
+    shift 2
+    spawn "$log" "$PY" -c "$PY_PRELUDE$code" "$@"
+}
+
+# need COMMAND PACKAGE : skip the test, naming the Debian package, when a
+# peer program is missing. need_py_module MODULE PACKAGE : the same for a
+# python3 module. (tests/run installs these packages first when root, and
+# lists the ones still missing once, above its summary line.)
+need() {
+    command -v "$1" >/dev/null 2>&1 || skip "needs $1 (Debian package $2)"
+}
+need_py_module() {
+    "$PY" -c "import $1" 2>/dev/null || skip "needs python3 module $1 (Debian package $2)"
+}
+
+# private_namespace : from here on, this test's programs, peers and checks
+# run in IPC, network and mount namespaces of their own, with a private
+# /dev/shm, /dev/mqueue and loopback: the article's machine-wide default
+# names (/shMemEx, /mqpair, port 9876, the key of queue.h) cannot meet
+# another process's objects, and nothing the test leaves can outlive it.
+# Where namespaces are not allowed, the test takes a machine-wide lock
+# instead: such tests then run one at a time.
+private_namespace() {
+    local user=()
+    [ "$(id -u)" = 0 ] || user=(--user --map-root-user)
+    if unshare "${user[@]}" --ipc --net --mount true 2>/dev/null; then
+        # The holder: a shell that prepares the namespaces, then keeps them
+        # alive (a sleep that holds them, not one that waits for an event).
+        spawn ns unshare "${user[@]}" --ipc --net --mount sh -c '
+            mount -t tmpfs -o mode=1777 tmpfs /dev/shm &&
+            { [ ! -d /dev/mqueue ] || mount -t mqueue none /dev/mqueue; } &&
+            { ip link set lo up 2>/dev/null || ifconfig lo up 2>/dev/null || true; } &&
+            echo ready && exec sleep 100000'
+        NS_PID=$LAST_PID
+        wait_for_line ns.out '^ready$' || return 1
+        NS=(nsenter -t "$NS_PID" --ipc --net --mount --)
+        [ ${#user[@]} -eq 0 ] || NS=(nsenter -t "$NS_PID" --user --preserve-credentials --ipc --net --mount --)
+    else
+        exec {NS_LOCK}>"${TMPDIR:-/tmp}/ipc-examples-default-names.lock"
+        flock -w "$((WAIT_LIMIT * 4))" "$NS_LOCK" || return 1
+    fi
 }
 
 # proc_state PID : the process's state letter (R, S, T, Z, ...), or nothing.
@@ -126,7 +207,7 @@ wait_for_line() {
 wait_for_path() { wait_until "${2:-$WAIT_LIMIT}" test -e "$1"; }
 
 # wait_for_port PORT [SECONDS] : until something listens on TCP PORT.
-port_listening() { ss -Hltn "sport = :$1" | grep -q .; }
+port_listening() { "${NS[@]}" ss -Hltn "sport = :$1" | grep -q .; }
 wait_for_port() { wait_until "${2:-$WAIT_LIMIT}" port_listening "$1"; }
 
 # free_port : a TCP port nothing listens on now (the kernel's choice).
@@ -143,7 +224,7 @@ ftok_key() {
 
 # track_sysv_key KEY : teardown checks that no queue with KEY is left.
 track_sysv_key() { SYSV_KEYS+=("$1"); }
-sysv_queue_exists() { ipcs -q | awk '{print $1}' | grep -qix -- "$1"; }
+sysv_queue_exists() { "${NS[@]}" ipcs -q | awk '{print $1}' | grep -qix -- "$1"; }
 
 # refute COMMAND... : fail if COMMAND succeeds. (A bare `! cmd` never fails
 # a bats test: bash's errexit ignores negated commands.)
@@ -170,20 +251,31 @@ expect_equal() {
     fi
 }
 
+# group_members PID : the processes in the process group PID leads.
+group_members() { pgrep -g "$1" 2>/dev/null; }
+
 teardown() {
-    local left=() pid f key
+    local left=() pid f key member
     if declare -F local_teardown >/dev/null; then local_teardown; fi
+    rm -f "$BATS_TEST_TMPDIR/hold" "$BATS_TEST_TMPDIR/release" # peers waiting on these end
     for pid in "${PIDS[@]}"; do
+        [ "$pid" = "$NS_PID" ] && continue # the namespace holder goes last
         if alive "$pid"; then
-            kill -9 "$pid" 2>/dev/null
-            left+=("process $pid still running")
+            left+=("process $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)) still running")
         fi
+        # the whole group: a server's children, a peer's helpers
+        for member in $(group_members "$pid"); do
+            [ "$member" = "$pid" ] || ! alive "$member" ||
+                left+=("process $member (in the group of $pid) still running")
+        done
+        kill -9 -- "-$pid" 2>/dev/null
+        kill -9 "$pid" 2>/dev/null
     done
     # Any process that carries this test's tag: forked children included.
     while IFS= read -r f; do
         pid=${f#/proc/}
         pid=${pid%/environ}
-        if alive "$pid"; then
+        if alive "$pid" && [ "$pid" != "$NS_PID" ]; then
             kill -9 "$pid" 2>/dev/null
             left+=("process $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)) still running")
         fi
@@ -196,10 +288,21 @@ teardown() {
     done
     for key in "${SYSV_KEYS[@]}"; do
         if sysv_queue_exists "$key"; then
-            ipcrm -Q "$key" 2>/dev/null
+            "${NS[@]}" ipcrm -Q "$key" 2>/dev/null
             left+=("System V queue $key")
         fi
     done
+    if [ -n "$NS_PID" ]; then
+        # In a private namespace every object counts, whatever its name.
+        # shellcheck disable=SC2016 # expanded by the inner sh and awk
+        while IFS= read -r f; do
+            left+=("$f (in the test's namespace)")
+        done < <("${NS[@]}" sh -c 'ls -d /dev/shm/* /dev/mqueue/* 2>/dev/null;
+            ipcs -q | awk "/^0x/ {print \"System V queue \" \$1}";
+            ipcs -m | awk "/^0x/ {print \"System V segment \" \$1}";
+            ipcs -s | awk "/^0x/ {print \"System V semaphores \" \$1}"')
+        kill -9 "$NS_PID" 2>/dev/null
+    fi
     while IFS= read -r f; do
         left+=("$f (FIFO or socket)")
     done < <(find "$BATS_TEST_TMPDIR" \( -type p -o -type s \) 2>/dev/null)
