@@ -78,12 +78,14 @@ prog() {
 # IPC_TEST_TAG (teardown finds its children by it), leads a process group of
 # its own (setsid; teardown kills the whole group), and runs with fd 3
 # closed: bats waits for every holder of that pipe, so a stray peer holding
-# it would hang the whole suite. stdout to LOGBASE.out, stderr to
-# LOGBASE.err; the PID in $LAST_PID, recorded for teardown.
+# it would hang the whole suite. SIGINT and SIGQUIT get their default action
+# back (bash makes a background job ignore them), as in a program started
+# from a terminal. stdout to LOGBASE.out, stderr to LOGBASE.err; the PID in
+# $LAST_PID, recorded for teardown.
 spawn() {
     local log=$1
     shift
-    IPC_TEST_TAG=$TAG setsid "${NS[@]}" "$@" >"$log.out" 2>"$log.err" 3>&- &
+    IPC_TEST_TAG=$TAG setsid env --default-signal=INT,QUIT "${NS[@]}" "$@" >"$log.out" 2>"$log.err" 3>&- &
     LAST_PID=$!
     PIDS+=("$LAST_PID")
 }
@@ -241,6 +243,53 @@ refute() {
 # could land between the program's check of its flag and the call.
 wait_in_kernel() {
     wait_until "$WAIT_LIMIT" grep -qE -- "$2" "/proc/$1/wchan"
+}
+
+# sigint_default PID : until PID no longer ignores SIGINT: spawn's env has
+# reset it and exec'd the program (until then, a SIGINT would be dropped by
+# the forked bash, which ignores it in a background job).
+sigint_default() {
+    local mask i
+    for ((i = 0; i < 1000; i++)); do
+        mask=$(sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) || return 0
+        [ -n "$mask" ] && (((16#$mask & 2) == 0)) && return 0
+        sleep 0.001 # polling the process's signal dispositions, bounded
+    done
+}
+
+# signal_storm N SIGNAL NAME ARGS... : start program NAME (as start_bg) N
+# times, and each time send SIGNAL at a random moment of its first 30 ms:
+# before its handler exists, between its last look at the flag and its
+# blocking call, or inside the call. Each run must end within STORM_BOUND
+# seconds of the signal (a signal is never lost: ipc.h). The exit statuses
+# seen, sorted and unique, are left in STORM_STATUSES (130 = died of SIGINT,
+# as a program that cleaned up and re-raised it does); the slowest exit, in
+# ms, in STORM_WORST_MS.
+STORM_BOUND=${IPC_STORM_BOUND:-1}
+[ "${IPC_VALGRIND:-0}" = 1 ] && STORM_BOUND=${IPC_STORM_BOUND:-10}
+signal_storm() {
+    local n=$1 sig=$2 i pid t0 ms statuses=()
+    shift 2
+    STORM_WORST_MS=0
+    for ((i = 0; i < n; i++)); do
+        start_bg "storm$i" "$@"
+        pid=$LAST_PID
+        sigint_default "$pid"
+        sleep "0.0$((RANDOM % 30))" # a random moment: fault injection, not synchronization
+        t0=${EPOCHREALTIME/./}
+        kill "-$sig" "$pid" 2>/dev/null
+        wait_exit "$pid" $((STORM_BOUND + 10)) || return 1
+        ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
+        [ "$ms" -le "$STORM_WORST_MS" ] || STORM_WORST_MS=$ms
+        statuses+=("$EXIT_CODE")
+        if [ "$ms" -gt $((STORM_BOUND * 1000)) ]; then
+            echo "signal_storm: run $i ended ${ms} ms after SIG$sig (bound ${STORM_BOUND} s): $*" >&2
+            cat "storm$i.err" >&2
+            return 1
+        fi
+    done
+    STORM_STATUSES=$(printf '%s\n' "${statuses[@]}" | sort -nu | tr '\n' ' ')
+    STORM_STATUSES=${STORM_STATUSES% }
 }
 
 # expect_equal ACTUAL EXPECTED : compare, showing both on failure.
