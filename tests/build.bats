@@ -15,7 +15,7 @@ copy_sources() {
     for cc in gcc clang; do
         command -v "$cc" >/dev/null || skip "$cc is not installed"
         run make -C src -j4 O="$BATS_TEST_TMPDIR/$cc" CC="$cc"
-        [ "$status" -eq 0 ]
+        [ "$status" -eq 0 ] || { printf '%s\n' "$output" >&2; return 1; }
         [[ "$output" != *warning* ]]
         [[ "$output" == *"-std=c11 -Wall -Wextra -Wpedantic -Werror"* ]]
         for p in producer consumer memwriter memreader pipeUN fifoWriter fifoReader sender receiver \
@@ -27,8 +27,11 @@ copy_sources() {
 
 @test "editing a pair's header rebuilds exactly that pair's programs" {
     copy_sources
-    make -C src -s -j4 O="$BATS_TEST_TMPDIR/out"
+    # Every make must succeed: a failed build would also rebuild nothing.
+    run make -C src -s -j4 O="$BATS_TEST_TMPDIR/out"
+    [ "$status" -eq 0 ] || { printf '%s\n' "$output" >&2; return 1; }
     run make -C src -j4 O="$BATS_TEST_TMPDIR/out"
+    [ "$status" -eq 0 ]
     [[ "$output" != *" -o "* ]] # nothing to do
     touch src/shared-memory/shmem.h
     run make -C src -j4 O="$BATS_TEST_TMPDIR/out"
@@ -38,5 +41,6 @@ copy_sources() {
     [[ "$output" == *"/shared-memory/memreader "* ]]
     touch src/include/ipc.h
     run make -C src -j4 O="$BATS_TEST_TMPDIR/out"
+    [ "$status" -eq 0 ]
     [ "$(grep -c ' -o ' <<<"$output")" -eq 18 ] # ipc.o, every program and the bench
 }
