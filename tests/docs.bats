@@ -228,6 +228,21 @@ errata_ids() {
     if [ ${#problems[@]} -gt 0 ]; then printf '%s\n' "${problems[@]}" >&2; return 1; fi
 }
 
+@test "docs: nothing in the repository refers to files outside it" {
+    # The team's notes live next to the repository; a user's clone has no
+    # such directory. The pattern is written so that it does not match
+    # itself.
+    cd "$REPO"
+    pattern='(\.\./|/wor[k]/)shared([^-[:alnum:]_]|$)'
+    if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        hits=$(git ls-files -z -co --exclude-standard | xargs -0 grep -nsE -- "$pattern" || true)
+    else # an unpacked tarball: every file but the build's and bats' own
+        hits=$(find . -type f ! -path './.git/*' ! -path './.deps/*' ! -path './build/*' -print0 |
+            xargs -0 grep -nsE -- "$pattern" || true)
+    fi
+    if [ -n "$hits" ]; then printf 'refers outside the repository:\n%s\n' "$hits" >&2; return 1; fi
+}
+
 @test "docs: every program's --help names its partner and shows an example" {
     for p in shared-files/producer shared-files/consumer shared-memory/memwriter shared-memory/memreader \
         pipes/pipeUN pipes/fifoWriter pipes/fifoReader message-queues/sender message-queues/receiver \
