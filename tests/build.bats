@@ -15,7 +15,7 @@ copy_sources() {
     for cc in gcc clang; do
         command -v "$cc" >/dev/null || skip "$cc is not installed"
         run make -C src -j4 O="$BATS_TEST_TMPDIR/$cc" CC="$cc"
-        [ "$status" -eq 0 ]
+        [ "$status" -eq 0 ] || { printf '%s\n' "$output" >&2; return 1; }
         [[ "$output" != *warning* ]]
         [[ "$output" == *"-std=c11 -Wall -Wextra -Wpedantic -Werror"* ]]
         for p in producer consumer memwriter memreader pipeUN fifoWriter fifoReader sender receiver \
@@ -27,8 +27,11 @@ copy_sources() {
 
 @test "editing a pair's header rebuilds exactly that pair's programs" {
     copy_sources
-    make -C src -s -j4 O="$BATS_TEST_TMPDIR/out"
+    # Every make must succeed: a failed build would also rebuild nothing.
+    run make -C src -s -j4 O="$BATS_TEST_TMPDIR/out"
+    [ "$status" -eq 0 ] || { printf '%s\n' "$output" >&2; return 1; }
     run make -C src -j4 O="$BATS_TEST_TMPDIR/out"
+    [ "$status" -eq 0 ]
     [[ "$output" != *" -o "* ]] # nothing to do
     touch src/shared-memory/shmem.h
     run make -C src -j4 O="$BATS_TEST_TMPDIR/out"
@@ -38,5 +41,50 @@ copy_sources() {
     [[ "$output" == *"/shared-memory/memreader "* ]]
     touch src/include/ipc.h
     run make -C src -j4 O="$BATS_TEST_TMPDIR/out"
+    [ "$status" -eq 0 ]
     [ "$(grep -c ' -o ' <<<"$output")" -eq 18 ] # ipc.o, every program and the bench
+}
+
+# Each directory's README shows, under "Build one program by hand", one
+# line per program, run from that directory:
+#   gcc -std=c11 -Wall -Wextra -Wpedantic -Werror -I../include -o NAME NAME.c ../include/ipc.c -lrt -pthread
+# The test runs each line as shown (and with clang in place of gcc) in a
+# copy of the sources, and requires one line for every program of the
+# directory (every .c file with a main), so a new program needs its line.
+HAND_DIRS="shared-files shared-memory pipes message-queues sockets signals"
+STRICT="-std=c11 -Wall -Wextra -Wpedantic -Werror"
+
+@test "each README's gcc line builds its programs alone, with gcc and with clang (B-2)" {
+    copy_sources
+    compilers=(gcc)
+    if command -v clang >/dev/null; then compilers+=(clang); fi
+    problems=()
+    for dir in $HAND_DIRS; do
+        readme=$dir/README.md
+        mapfile -t lines < <(grep -E '^gcc ' "src/$readme")
+        for line in "${lines[@]}"; do
+            [[ $line =~ \ -o\ ([A-Za-z0-9_]+)\  ]] && [ -f "src/$dir/${BASH_REMATCH[1]}.c" ] ||
+                problems+=("$readme: a gcc line for no program of $dir: $line")
+        done
+        for c in $(cd "src/$dir" && grep -l '^int main(' -- *.c); do
+            name=${c%.c}
+            line=$(printf '%s\n' "${lines[@]}" | grep -E -- "-o $name $name\.c( |\$)" || true)
+            if [ -z "$line" ]; then
+                problems+=("$readme: no gcc line for $name (want: gcc $STRICT -I../include -o $name $name.c ../include/ipc.c -lrt -pthread)")
+                continue
+            fi
+            [[ $line == *"$STRICT"* ]] || problems+=("$readme: the line for $name lacks $STRICT")
+            for cc in "${compilers[@]}"; do
+                rm -f "src/$dir/$name"
+                out=$(cd "src/$dir" && bash -c "$cc ${line#gcc }" 2>&1) ||
+                    { problems+=("$readme, with $cc: $cc ${line#gcc }"$'\n'"$out"); continue; }
+                [ -z "$out" ] || problems+=("$readme, with $cc, printed: $out")
+                help=$(cd "src/$dir" && "./$name" --help 2>&1) ||
+                    { problems+=("$dir/$name built by $cc: --help failed: $help"); continue; }
+                [[ $help == "Usage: $name"* ]] || problems+=("$dir/$name built by $cc: --help: $help")
+            done
+        done
+    done
+    if [ ${#problems[@]} -gt 0 ]; then printf '%s\n' "${problems[@]}" >&2; return 1; fi
+    if [ ${#compilers[@]} -lt 2 ]; then skip "clang is not installed (the gcc lines work)"; fi
 }

@@ -138,22 +138,109 @@ doctests() {
     done
 }
 
-# Errata about prose only, or whose failure cannot be provoked from outside
-# (ftruncate on a fresh tmpfs object does not fail): cited in code and
-# README, with no test named after them.
+# The project's errata document: one "### ID: title" heading per erratum,
+# and under it the tests that prove the fix, one per line, as
+#   - `tests/FILE.bats`: "exact test name"
+ERRATA_DOC=$REPO/docs/errata.md
+ID_RE='(B|SF|SHM|P|MQ|S|SIG)-[0-9]+'
+
+# Errata without a test: prose only (SHM-8, S-10), or a failure no test
+# provokes yet (SHM-5: ftruncate on a fresh tmpfs object does not fail by
+# itself; docs/errata.md says how it could be made to). docs/errata.md
+# explains each, and cites no test for them.
 UNTESTABLE="SHM-5 SHM-8 S-10"
 
-@test "docs: every erratum ID is cited in code, in a README, and in a test name" {
-    mapfile -t ids < <(grep -oE '^- [A-Z]+-[0-9]+' "$REPO/../shared/ERRATA.md" 2>/dev/null | cut -c3-)
-    [ "${#ids[@]}" -gt 0 ] || skip "../shared/ERRATA.md not found"
+# errata_ids : the IDs docs/errata.md defines, in order; fails (with a
+# reason) if the file is missing or defines none.
+errata_ids() {
+    if [ ! -f "$ERRATA_DOC" ]; then
+        echo "docs/errata.md is missing" >&2
+        return 1
+    fi
+    IDS=()
+    mapfile -t IDS < <(sed -nE "s/^### ($ID_RE)(:.*)?\$/\\1/p" "$ERRATA_DOC")
+    if [ "${#IDS[@]}" -eq 0 ]; then
+        echo "docs/errata.md defines no erratum (no '### ID: title' heading)" >&2
+        return 1
+    fi
+}
+
+@test "docs: every erratum in docs/errata.md is cited in code, in a README, and in a test name" {
+    errata_ids
+    dups=$(printf '%s\n' "${IDS[@]}" | sort | uniq -d)
+    if [ -n "$dups" ]; then echo "docs/errata.md defines twice: $dups" >&2; return 1; fi
     missing=()
-    for id in "${ids[@]}"; do
-        grep -rqw -- "$id" "$REPO"/*/README.md || missing+=("$id (README)")
+    for id in "${IDS[@]}"; do
+        grep -qw -- "$id" "$REPO"/*/README.md || missing+=("$id (README)")
         grep -rqw --include='*.c' --include='*.h' -- "$id" "$REPO" || missing+=("$id (code)")
         case " $UNTESTABLE " in *" $id "*) continue ;; esac
         grep -qE "@test \".*[ (]${id}[,)]" "$REPO"/tests/*.bats || missing+=("$id (test name)")
     done
     if [ ${#missing[@]} -gt 0 ]; then printf 'not cited: %s\n' "${missing[@]}" >&2; return 1; fi
+}
+
+@test "docs: every erratum ID cited in code, READMEs and tests is defined in docs/errata.md" {
+    errata_ids
+    cd "$REPO"
+    # file:line:ID for every citation whose ID is not one of IDS
+    unknown=$(git ls-files -co --exclude-standard -- '*.c' '*.h' '*.md' '*.bats' '*.bash' Makefile |
+        xargs grep -noswE -- "$ID_RE" |
+        awk -F: 'NR == FNR { known[$1]; next } !($NF in known)' <(printf '%s\n' "${IDS[@]}") -)
+    if [ -n "$unknown" ]; then
+        printf 'not an erratum of docs/errata.md (file:line:ID):\n%s\n' "$unknown" >&2
+        return 1
+    fi
+}
+
+@test "docs: every test docs/errata.md cites exists, and every testable erratum cites one" {
+    errata_ids
+    problems=()
+    declare -A cited=()
+    local id="" line file name n=0
+    while IFS= read -r line; do
+        if [[ $line =~ ^###\ ($ID_RE)(:|$) ]]; then
+            id=${BASH_REMATCH[1]}
+            cited[$id]=0
+        elif [[ $line =~ ^[[:space:]]*-\ \`tests/([^\`]+\.bats)\`:\ \"(.*)\"$ ]]; then
+            file=${BASH_REMATCH[1]} name=${BASH_REMATCH[2]} n=$((n + 1))
+            if [ -z "$id" ]; then
+                problems+=("a test is cited before the first erratum: \"$name\"")
+                continue
+            fi
+            cited[$id]=$((${cited[$id]} + 1))
+            if [ ! -f "$REPO/tests/$file" ]; then
+                problems+=("$id cites tests/$file, which does not exist")
+            elif ! grep -qF -- "@test \"$name\" {" "$REPO/tests/$file"; then
+                where=$(grep -lF -- "@test \"$name\" {" "$REPO"/tests/*.bats | sed "s#^$REPO/##" | tr '\n' ' ')
+                problems+=("$id cites \"$name\" in tests/$file: no such test there${where:+ (it is in $where)}; renamed or removed? update docs/errata.md")
+            fi
+        elif [[ $line =~ ^[[:space:]]*-[[:space:]]+\`?tests/[^[:space:]]*\.bats ]]; then
+            problems+=("$id: cannot read this citation (want - \`tests/FILE.bats\`: \"name\"): $line")
+        fi
+    done <"$ERRATA_DOC"
+    for id in "${IDS[@]}"; do
+        case " $UNTESTABLE " in
+        *" $id "*) [ "${cited[$id]}" -eq 0 ] || problems+=("$id is UNTESTABLE in tests/docs.bats but docs/errata.md cites a test for it") ;;
+        *) [ "${cited[$id]}" -gt 0 ] || problems+=("$id cites no test in docs/errata.md (or add it to UNTESTABLE with the reason)") ;;
+        esac
+    done
+    echo "# $n test citations checked in docs/errata.md" >&3
+    if [ ${#problems[@]} -gt 0 ]; then printf '%s\n' "${problems[@]}" >&2; return 1; fi
+}
+
+@test "docs: nothing in the repository refers to files outside it" {
+    # The team's notes live next to the repository; a user's clone has no
+    # such directory. The pattern is written so that it does not match
+    # itself.
+    cd "$REPO"
+    pattern='(\.\./|/wor[k]/)shared([^-[:alnum:]_]|$)'
+    if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        hits=$(git ls-files -z -co --exclude-standard | xargs -0 grep -nsE -- "$pattern" || true)
+    else # an unpacked tarball: every file but the build's and bats' own
+        hits=$(find . -type f ! -path './.git/*' ! -path './.deps/*' ! -path './build/*' -print0 |
+            xargs -0 grep -nsE -- "$pattern" || true)
+    fi
+    if [ -n "$hits" ]; then printf 'refers outside the repository:\n%s\n' "$hits" >&2; return 1; fi
 }
 
 @test "docs: every program's --help names its partner and shows an example" {
