@@ -2,58 +2,75 @@
 # scripts/demo.sh - `make demo`: run every pair with the article's defaults,
 # in a scratch directory, and show each side's output labelled with its name.
 # Both sides of a pair run at the same time; each side's output (stdout and
-# stderr, in order) is shown once the pair is done, first side first.
+# stderr, in order) is shown once the pair is done, first side first. The
+# pairs and how each one runs: scripts/pairs.sh.
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/pairs.sh
+. "$repo/scripts/pairs.sh"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cd "$scratch" || exit 1
 status=0
 
-have() { for p in "$@"; do [ -x "$repo/$p" ] || return 1; done; }
+# have PROGRAM... : every program (with its arguments) is built.
+have() { for p in "$@"; do [ -x "$repo/${p%% *}" ] || return 1; done; }
+
+# label PROGRAM : the name its output is labelled with.
+label() { local p=${1%% *}; echo "${p##*/}"; }
+
+# run PROGRAM : exec it from the repository (PROGRAM: a path, then its
+# arguments, if any, as words); call it in a subshell or as a background job,
+# whose PID is then the program's.
+run() {
+    local words
+    read -ra words <<<"$1"
+    exec "$repo/${words[0]}" "${words[@]:1}"
+}
 
 # show NAME : print the log of NAME, each line labelled "[NAME] ".
 show() { sed "s/^/[$1] /" "$scratch/$1.log"; }
 
 # one TITLE PROGRAM : a program that forks its own partner, or runs alone.
 one() {
+    local name
+    name=$(label "$2")
     printf '\n=== %s\n' "$1"
-    "$repo/$2" >"$scratch/${2##*/}.log" 2>&1 || status=1
-    show "${2##*/}"
+    (run "$2") >"$scratch/$name.log" 2>&1 || status=1
+    show "$name"
 }
 
 # pair TITLE FIRST SECOND [stop] : FIRST in the background, then SECOND;
 # with "stop", FIRST is a server that runs until it gets SIGTERM.
 pair() {
-    local first=${2##*/} second=${3##*/} pid
+    local first second pid
+    first=$(label "$2") second=$(label "$3")
     printf '\n=== %s\n' "$1"
-    "$repo/$2" >"$scratch/$first.log" 2>&1 &
+    run "$2" >"$scratch/$first.log" 2>&1 &
     pid=$!
-    "$repo/$3" >"$scratch/$second.log" 2>&1 || status=1
+    (run "$3") >"$scratch/$second.log" 2>&1 || status=1
     if [ "${4:-}" = stop ]; then kill -TERM "$pid"; fi
     wait "$pid" || status=1
     show "$first"
     show "$second"
 }
 
-if have shared-files/producer shared-files/consumer; then
-    one "shared files (part 1): producer" shared-files/producer
-    one "shared files (part 1): consumer" shared-files/consumer
-fi
-have shared-memory/memwriter shared-memory/memreader &&
-    pair "shared memory (part 1)" shared-memory/memwriter shared-memory/memreader
-have pipes/pipeUN && one "unnamed pipe (part 2)" pipes/pipeUN
-have pipes/fifoWriter pipes/fifoReader &&
-    pair "named pipe (part 2)" pipes/fifoWriter pipes/fifoReader
-if have message-queues/sender message-queues/receiver; then
-    one "System V message queue (part 2): sender" message-queues/sender
-    one "System V message queue (part 2): receiver" message-queues/receiver
-fi
-have message-queues/mqsender message-queues/mqreceiver &&
-    pair "POSIX message queue (beyond the article)" message-queues/mqsender message-queues/mqreceiver
-have sockets/server sockets/client &&
-    pair "sockets (part 3)" sockets/server sockets/client stop
-have signals/shutdown && one "signals (part 3)" signals/shutdown
+for name in $PAIR_NAMES; do
+    pair_info "$name" || continue
+    [ "$PAIR_DEMO" = no ] && continue
+    left=$PAIR_DIR/$PAIR_LEFT right=${PAIR_RIGHT:+$PAIR_DIR/$PAIR_RIGHT}
+    case $PAIR_MODE in
+    one) have "$left" && one "$PAIR_TITLE" "$left" ;;
+    seq) # the article's order: the writer's whole run, then the reader's
+        if have "$right" "$left"; then
+            one "$PAIR_TITLE: $(label "$right")" "$right"
+            one "$PAIR_TITLE: $(label "$left")" "$left"
+        fi ;;
+    both) have "$right" "$left" && pair "$PAIR_TITLE" "$right" "$left" ;;
+    stop) have "$left" "$right" && pair "$PAIR_TITLE" "$left" "$right" stop ;;
+    *) ;; # sig: needs the left program's PID typed in (./try signals)
+    esac
+done
 echo
 if [ $status -eq 0 ]; then echo "demo: every pair ran"; else echo "demo: a pair failed (see above)"; fi
 exit $status
