@@ -6,6 +6,8 @@
 #   make test       build, then run the bats suite (tests/*.bats)
 #   make check      the suite again under ASan+UBSan and under valgrind,
 #                   plus cppcheck and shellcheck
+#   make doctor     can this machine run every pair? (and how to fix it)
+#   make watch PAIR=x  the pair's objects, locks and processes, live
 #
 # Adding a pair: add its programs to PROGRAMS below (one line).
 
@@ -40,7 +42,7 @@ BINS := $(addprefix $(B),$(PROGRAMS))
 EXISTING := $(foreach p,$(PROGRAMS),$(if $(wildcard $(p).c),$(B)$(p)))
 COMMON := $(B)include/ipc.o
 
-.PHONY: all demo test check clean try stress fuzz bench
+.PHONY: all demo test check clean try stress fuzz bench watch doctor
 all: $(EXISTING)
 
 $(B)include/ipc.o: include/ipc.c
@@ -81,6 +83,15 @@ clean:
 # make try PAIR=sockets : the pair in two tmux panes (see ./try --help)
 try: all
 	@./try $(PAIR)
+
+# make watch PAIR=sockets : the pair's objects, locks and processes as the
+# kernel sees them, refreshed in this terminal (scripts/watch --help)
+watch:
+	@scripts/watch $(PAIR)
+
+# make doctor : can this machine run every pair? (scripts/doctor --help)
+doctor:
+	@bash scripts/doctor
 
 # make stress: every pair, repeated, in parallel, with kill -9 and signals
 # at random (seeded) moments; SEED=n replays, RUNS/FAULTS/ROUNDS shrink it.
