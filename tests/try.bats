@@ -76,3 +76,31 @@ pane_has() { pane "$1" | grep -qE -- "$2"; }
     [ "$status" -eq 0 ]
     [[ "$output" == "Usage: ./try PAIR"* ]]
 }
+
+@test "try --watch sockets-unix: a third pane across the bottom watches the pair's socket and server live" {
+    need tmux tmux
+    run env IPC_TEST_TAG="$TAG" "$REPO/try" sockets-unix --watch --no-attach
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"closes the three panes."* ]]
+    [ "$(tmux list-panes -t "$TRY_SESSION" | wc -l)" -eq 3 ]
+    # pane 2 spans the window's width, below the two programs
+    [ "$(tmux display-message -p -t "$TRY_SESSION:0.2" '#{pane_width}')" -eq \
+        "$(tmux display-message -p -t "$TRY_SESSION:0" '#{window_width}')" ]
+    [ "$(tmux display-message -p -t "$TRY_SESSION:0.2" '#{pane_top}')" -gt 0 ]
+    wait_until 30 pane_has 1 'Client done, about to exit'
+    wait_until 30 pane_has 2 '^watch sockets-unix: '
+    wait_until 30 pane_has 2 'unix +echo\.sock +stream LISTEN'
+    wait_until 30 pane_has 2 '[0-9]+ server: blocked in '
+    # Ctrl-C in the left pane: the server removes its socket, and the watch
+    # (refreshing) shows it gone
+    tmux send-keys -t "$TRY_SESSION:0.0" C-c
+    wait_until 30 refute test -e "$TRY_WORKDIR/echo.sock"
+    wait_until 30 pane_has 2 'none of client, server running'
+}
+
+@test "try --watch without tmux prints the watch command for a third terminal" {
+    run env TRY_TMUX=no-such-tmux "$REPO/try" --watch pipes
+    [ "$status" -eq 0 ]
+    [[ "$output" == "tmux is not installed: open three terminals in $TRY_WORKDIR and run"* ]]
+    [[ "$output" == *"terminal 3: $REPO/scripts/watch --dir $TRY_WORKDIR pipes"* ]]
+}
