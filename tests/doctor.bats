@@ -68,6 +68,7 @@ time.sleep(600)' "$port"
     unshare --mount --propagation private true 2>/dev/null || skip "needs mount namespaces (unshare --mount)"
     # a fresh read-only tmpfs over /dev/shm, seen by this namespace alone
     # (never a remount: that would change the machine's own /dev/shm)
+    # shellcheck disable=SC2016 # expanded by the inner sh
     DOCTOR_PORT=$(free_port) run unshare --mount --propagation private sh -c \
         'mount -t tmpfs -o ro,size=1m tmpfs /dev/shm && exec "$1"' _ "$DOCTOR"
     echo "$output"

@@ -261,6 +261,7 @@ article_run() {
     read -ra right <<<"$PAIR_RIGHT"
     if [ "$snap" = 1 ]; then
         touch watching
+        # shellcheck disable=SC2016 # expanded by the inner bash
         spawn loop bash -c 'n=0
             while [ -e "$1" ]; do "$2" --once --dir "$3" "$4" >/dev/null || exit 1; n=$((n + 1)); done
             echo "$n"' _ "$dir/watching" "$WATCH" "$dir" "$name"
