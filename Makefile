@@ -40,7 +40,7 @@ BINS := $(addprefix $(B),$(PROGRAMS))
 EXISTING := $(foreach p,$(PROGRAMS),$(if $(wildcard $(p).c),$(B)$(p)))
 COMMON := $(B)include/ipc.o
 
-.PHONY: all demo test check clean try stress fuzz bench
+.PHONY: all demo test check clean try stress fuzz bench trace
 all: $(EXISTING)
 
 $(B)include/ipc.o: include/ipc.c
@@ -81,6 +81,12 @@ clean:
 # make try PAIR=sockets : the pair in two tmux panes (see ./try --help)
 try: all
 	@./try $(PAIR)
+
+# make trace PAIR=shared-memory: both programs' system calls on one timeline
+# (strace; ALL=1: every call). make trace: the pairs. make trace UPDATE=1
+# [PAIR=...]: rewrite the golden traces in docs/traces/ (scripts/trace --help).
+trace: $(if $(PAIR)$(UPDATE),all)
+	@$(if $(O),IPC_BIN_DIR=$(abspath $(O))) bash scripts/trace $(if $(UPDATE),--update $(PAIR),$(if $(PAIR),$(if $(ALL),--all) $(PAIR),--list-usage))
 
 # make stress: every pair, repeated, in parallel, with kill -9 and signals
 # at random (seeded) moments; SEED=n replays, RUNS/FAULTS/ROUNDS shrink it.
