@@ -316,6 +316,8 @@ sep, header = rule.index('+'), g[g.index(rule) - 1]
 def cells(lines):
     out = []
     for line in lines:
+        if not line.strip():
+            continue
         left, right = line[:sep - 1].rstrip(), line[sep + 2:]
         out.append(('right', right) if not left else ('left', left))
     return out
@@ -361,7 +363,7 @@ for line in excerpt:
         continue
     side, cell = cells([line])[0]
     for k in range(pos[side], len(gcells)):
-        if gcells[k][0] == side and same(gcells[k][1], cell):
+        if gcells[k][0] == side and same(cell, gcells[k][1]):
             pos[side] = k + 1
             n += 1
             break
