@@ -460,6 +460,17 @@ EOF
         "$REPO/scripts/trace" shared-memory
     [ "$status" -eq 1 ]
     [[ "$output" == "trace: ptrace is not allowed here"* ]]
+    # allowed outside, refused inside the run's namespaces
+    cat >fake-strace <<'EOF'
+#!/bin/sh
+case "$*" in *" true") exit 0 ;; esac
+echo "strace: test_ptrace_get_syscall_info: PTRACE_TRACEME: Operation not permitted" >&2
+exit 1
+EOF
+    run env TRACE_PTRACE_SCOPE="$BATS_TEST_TMPDIR/scope" TRACE_STRACE="$BATS_TEST_TMPDIR/fake-strace" \
+        "$REPO/scripts/trace" shared-memory
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"trace: ptrace is not allowed here: strace cannot trace"* ]]
 }
 
 @test "trace --all shows the dynamic loader and every call; the default shows neither" {
