@@ -95,9 +95,11 @@ def args_of(cell):
     return out + ([partial] if partial else [])
 
 def fd_of(arg):
-    """What a descriptor argument is: 3<pipe:[N]> -> pipe:[N]."""
+    """What a descriptor argument is: 3<pipe:[N]> -> pipe:[N]. Whether
+    strace already sees the peer of a connected UNIX-domain socket (->N)
+    depends on whether the server has accepted it yet: timing."""
     m = re.match(r'^\d+<(.*)>', arg)
-    return m.group(1) if m else arg
+    return re.sub(r'^(UNIX-\w+:\[N)->N', r'\1', m.group(1)) if m else arg
 
 # Failures that mean "not yet" or "interrupted": whether they happen at all,
 # and how often, is timing (a reader started before its writer, a read that
@@ -177,8 +179,16 @@ def landmark(cell):
         # Each message and its type; msgrcv's fourth argument is the type
         # asked for: the article's out-of-order receive.
         key = re.sub(r', mtext=.*', '}', a[1]) if name == 'msgsnd' else 'type ' + (a[3] if len(a) > 3 else '?')
-    elif name == 'msgctl':
+    elif name in ('msgctl', 'shmctl'):
         key = a[1]                                     # IPC_STAT, IPC_RMID
+    elif name == 'semctl':
+        key = ' '.join(a[1:3])                         # which semaphore, SETVAL, IPC_RMID
+    elif name in ('shmat', 'shmdt'):
+        key = ' '.join(a[2:3])                         # SHM_RDONLY or not
+    elif name in ('semop', 'semtimedop'):
+        # System V semaphore operations: which semaphore, up or down. (One
+        # that had to sleep is the same call: only its duration differs.)
+        key = a[1] if len(a) > 1 else ''
     elif name in ('mq_timedsend', 'mq_timedreceive'):
         key = fd_of(a[0]) + (' priority ' + a[3] if name == 'mq_timedsend' and len(a) > 3 else '')
     elif name in ('socket', 'socketpair'):
