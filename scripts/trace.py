@@ -60,9 +60,11 @@ clone clone3 fork vfork execve execveat wait4 waitid exit exit_group prctl setsi
 DATA_CALLS = set("""read write readv writev pread64 pwrite64 sendto recvfrom sendmsg recvmsg
 msgsnd msgrcv mq_timedsend mq_timedreceive""".split())
 
-# Files the C library opens for itself (the dynamic loader, locales, the
-# resolver's configuration, nscd): everything done through them is noise.
-LIBC_PATH = re.compile(r'["<](/etc/|/lib|/usr/lib|/usr/share/locale|/proc/|/sys/|/var/run/nscd|/run/nscd)')
+# What the C library opens for itself (the dynamic loader, locales, the
+# resolver's configuration, nscd, systemd-resolved, DNS on port 53, netlink
+# for getaddrinfo's AI_ADDRCONFIG): everything done through it is noise.
+LIBC_PATH = re.compile(r'["<](/etc/|/lib|/usr/lib|/usr/share/locale|/proc/|/sys/|(/var)?/run/(nscd|systemd|dbus))'
+                       r'|htons\(53\)|AF_NETLINK|<NETLINK')
 
 LINE = re.compile(r'^(\d+)\s+(\d+\.\d+) (.*)$')
 UNFINISHED = re.compile(r'^(.*?) ?<unfinished \.\.\.>$')
