@@ -83,10 +83,11 @@ try: all
 	@./try $(PAIR)
 
 # make trace PAIR=shared-memory: both programs' system calls on one timeline
-# (strace; ALL=1: every call). make trace: the pairs. make trace UPDATE=1
-# [PAIR=...]: rewrite the golden traces in docs/traces/ (scripts/trace --help).
+# (strace; ALL=1: every call, TIMES=1: a column of ms). make trace: the
+# pairs. make trace UPDATE=1 [PAIR=...]: rewrite the golden traces in
+# docs/traces/ (scripts/trace --help).
 trace: $(if $(PAIR)$(UPDATE),all)
-	@$(if $(O),IPC_BIN_DIR=$(abspath $(O))) bash scripts/trace $(if $(UPDATE),--update $(PAIR),$(if $(PAIR),$(if $(ALL),--all) $(PAIR),--list-usage))
+	@$(if $(O),IPC_BIN_DIR=$(abspath $(O))) bash scripts/trace $(if $(UPDATE),--update $(PAIR),$(if $(PAIR),$(if $(ALL),--all) $(if $(TIMES),--times) $(PAIR),--list-usage))
 
 # make stress: every pair, repeated, in parallel, with kill -9 and signals
 # at random (seeded) moments; SEED=n replays, RUNS/FAULTS/ROUNDS shrink it.
