@@ -42,7 +42,7 @@ BINS := $(addprefix $(B),$(PROGRAMS))
 EXISTING := $(foreach p,$(PROGRAMS),$(if $(wildcard $(p).c),$(B)$(p)))
 COMMON := $(B)include/ipc.o
 
-.PHONY: all demo test check clean try stress fuzz bench watch doctor
+.PHONY: all demo test check clean try stress fuzz bench watch doctor trace
 all: $(EXISTING)
 
 $(B)include/ipc.o: include/ipc.c
@@ -92,6 +92,13 @@ watch:
 # make doctor : can this machine run every pair? (scripts/doctor --help)
 doctor:
 	@bash scripts/doctor
+
+# make trace PAIR=shared-memory: both programs' system calls on one timeline
+# (strace; ALL=1: every call, TIMES=1: a column of ms). make trace: the
+# pairs. make trace UPDATE=1 [PAIR=...]: rewrite the golden traces in
+# docs/traces/ (scripts/trace --help).
+trace: $(if $(PAIR)$(UPDATE),all)
+	@$(if $(O),IPC_BIN_DIR=$(abspath $(O))) bash scripts/trace $(if $(UPDATE),--update $(PAIR),$(if $(PAIR),$(if $(ALL),--all) $(if $(TIMES),--times) $(PAIR),--list-usage))
 
 # make stress: every pair, repeated, in parallel, with kill -9 and signals
 # at random (seeded) moments; SEED=n replays, RUNS/FAULTS/ROUNDS shrink it.
