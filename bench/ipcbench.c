@@ -3,8 +3,8 @@
  * For each mechanism: streaming throughput (one process writes, the other
  * reads and checks every message) at several message sizes, and the round
  * trip of a 64-byte ping-pong, between two processes pinned to one CPU and
- * to two CPUs, with the context switches each round trip cost both
- * processes. Beside them, the machine's own limits: memcpy
+ * to two CPUs; with each figure, the CPU time and the context switches it
+ * cost both processes. Beside them, the machine's own limits: memcpy
  * bandwidth, the cost of a trivial system call, and a bare 1-byte pipe
  * ping-pong. See bench/README.md.
  *
@@ -101,18 +101,32 @@ static bool stamped(const char *msg, size_t size, uint64_t seq)
 struct sample {
     double value;    /* MB/s, or the median round trip in µs */
     double p99;      /* round trip: the 99th percentile, µs */
-    double switches; /* round trip: context switches of both processes */
+    double switches; /* context switches per message or round trip */
+    double cpu_us;   /* CPU time (user + system) per message or round trip, µs */
 };
 
-/* Context switches so far, of this process and of its children that have
- * been waited for (voluntary: it slept; involuntary: it was preempted).
- * Taken before the partner is forked and after it is reaped, the
- * difference is both processes' count. */
-static double switches_so_far(void)
+/* CPU time and context switches so far, of this process and of its
+ * children that have been waited for. Taken before the partner is forked
+ * and after it is reaped, the difference is what both spent. The CPU time
+ * is exact (the scheduler's nanosecond count); only its split between
+ * user and system is sampled at the timer tick, and it is not used here. */
+static void usage_so_far(double *cpu_s, double *switches)
 {
     struct rusage self, children;
     die_if(getrusage(RUSAGE_SELF, &self) == -1 || getrusage(RUSAGE_CHILDREN, &children) == -1, "getrusage");
-    return (double)(self.ru_nvcsw + self.ru_nivcsw + children.ru_nvcsw + children.ru_nivcsw);
+    *cpu_s = (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + children.ru_utime.tv_sec +
+                      children.ru_stime.tv_sec) +
+             (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + children.ru_utime.tv_usec +
+                      children.ru_stime.tv_usec) / 1e6;
+    /* voluntary: it slept; involuntary: it was preempted */
+    *switches = (double)(self.ru_nvcsw + self.ru_nivcsw + children.ru_nvcsw + children.ru_nivcsw);
+}
+static void charge(struct sample *s, double cpu_before, double switches_before, uint64_t count)
+{
+    double cpu, switches;
+    usage_so_far(&cpu, &switches);
+    s->cpu_us = (cpu - cpu_before) / (double)count * 1e6;
+    s->switches = (switches - switches_before) / (double)count;
 }
 
 static int stream_reader(const struct mech *m, size_t size)
@@ -132,6 +146,8 @@ static struct sample throughput(const struct mech *m, size_t size, int cpu_write
 {
     static char msg[MAXMSG];
     struct sample s = {0};
+    double cpu0, sw0;
+    usage_so_far(&cpu0, &sw0);
     atomic_store(stop_at, 0);
     start_partner(m, size, cpu_writer, cpu_reader, stream_reader);
     uint64_t seq = 0, first = 0;
@@ -158,6 +174,7 @@ static struct sample throughput(const struct mech *m, size_t size, int cpu_write
     double t1 = now_monotonic();
     remove_objects();
     s.value = (double)(seq - first) * (double)size / (t1 - t0) / 1e6;
+    charge(&s, cpu0, sw0, seq + 1);
     return s;
 }
 
@@ -184,7 +201,8 @@ static struct sample latency(const struct mech *m, size_t size, int cpu_a, int c
     static char msg[MAXMSG];
     static double rtt[MAX_RTTS];
     struct sample s = {0};
-    double switches_before = switches_so_far();
+    double cpu0, sw0;
+    usage_so_far(&cpu0, &sw0);
     atomic_store(stop_at, 0);
     start_partner(m, size, cpu_a, cpu_b, echo_child);
     size_t n = 0;
@@ -210,7 +228,7 @@ static struct sample latency(const struct mech *m, size_t size, int cpu_a, int c
     m->send(0, msg, size);
     wait_partner();
     remove_objects();
-    s.switches = (switches_so_far() - switches_before) / (double)(seq + 1);
+    charge(&s, cpu0, sw0, seq + 1);
     qsort(rtt, n, sizeof rtt[0], cmp_double);
     s.value = n ? rtt[n / 2] : 0;
     s.p99 = n ? rtt[(size_t)((double)n * 0.99)] : 0;
@@ -283,14 +301,15 @@ static struct result *add_result(const struct mech *m, const char *where, size_t
 /* All repetitions of one figure, summarized. */
 static void measure(struct result *r, const struct mech *m, int cpu_a, int cpu_b)
 {
-    double v[MAX_REPS] = {0}, p99[MAX_REPS] = {0}, sw[MAX_REPS] = {0};
+    double v[MAX_REPS] = {0}, p99[MAX_REPS] = {0}, sw[MAX_REPS] = {0}, cpu[MAX_REPS] = {0};
     for (int k = 0; k < reps; k++) {
         struct sample s = r->is_latency ? latency(m, r->size, cpu_a, cpu_b) : throughput(m, r->size, cpu_a, cpu_b);
-        v[k] = s.value, p99[k] = s.p99, sw[k] = s.switches;
+        v[k] = s.value, p99[k] = s.p99, sw[k] = s.switches, cpu[k] = s.cpu_us;
     }
     summarize(v, reps, r->v);
     r->p99 = median_of(p99, reps);
     r->switches = median_of(sw, reps);
+    r->cpu_us = median_of(cpu, reps);
 }
 
 static const struct result *find(const char *mech, const char *where, size_t size, bool is_latency)
@@ -320,10 +339,10 @@ static void print_tables(const struct limits *lim, int ncpus)
            lim->memcpy_mbs, lim->syscall_ns);
     for (int w = 0; w < lim->nwheres; w++)
         printf("bare 1-byte pipe ping-pong, %s CPU: %.2f us round trip\n", lim->where[w], lim->bare_us[w]);
-    printf("\nThroughput, one writer -> one reader, every message checked (%d reps of %.2f s: min / median / max)\n",
-           reps, duration);
-    printf("%-10s %-6s %7s %10s %10s %10s %12s %9s\n", "mechanism", "CPU", "size", "MB/s min", "median", "max",
-           "msg/s", "x memcpy");
+    printf("\nThroughput, one writer -> one reader, every message checked (%d reps of %.2f s: min / median / max);\n"
+           "context switches and CPU time (user + system) of both processes per message\n", reps, duration);
+    printf("%-10s %-6s %7s %10s %10s %10s %11s %8s %8s %8s\n", "mechanism", "CPU", "size", "MB/s min", "median",
+           "max", "msg/s", "x memcpy", "switches", "CPU us");
     for (int i = 0; i < nresults; i++) {
         const struct result *r = &results[i];
         if (r->is_latency)
@@ -331,20 +350,21 @@ static void print_tables(const struct limits *lim, int ncpus)
         if (r->skipped)
             printf("%-10s %-6s %7s %10s   (%s)\n", r->mech, r->where, human(r->size), "n/a", r->why);
         else
-            printf("%-10s %-6s %7s %10.1f %10.1f %10.1f %12.0f %9.3f\n", r->mech, r->where, human(r->size),
-                   r->v[0], r->v[1], r->v[2], r->v[1] * 1e6 / (double)r->size, r->v[1] / lim->memcpy_mbs);
+            printf("%-10s %-6s %7s %10.1f %10.1f %10.1f %11.0f %8.3f %8.3f %8.3f\n", r->mech, r->where,
+                   human(r->size), r->v[0], r->v[1], r->v[2], r->v[1] * 1e6 / (double)r->size,
+                   r->v[1] / lim->memcpy_mbs, r->switches, r->cpu_us);
     }
-    printf("\nRound trip (ping-pong), microseconds (%d reps: min / median / max of the medians; p99;\n"
-           "context switches per round trip, both processes)\n", reps);
-    printf("%-10s %-6s %7s %9s %9s %9s %9s %9s %9s\n", "mechanism", "CPU", "size", "min", "median", "max", "p99",
-           "x bare", "switches");
+    printf("\nRound trip (ping-pong), microseconds (%d reps: min / median / max of the medians; p99);\n"
+           "context switches and CPU time (user + system) of both processes per round trip\n", reps);
+    printf("%-10s %-6s %7s %9s %9s %9s %9s %7s %8s %8s\n", "mechanism", "CPU", "size", "min", "median", "max",
+           "p99", "x bare", "switches", "CPU us");
     for (int i = 0; i < nresults; i++) {
         const struct result *r = &results[i];
         if (!r->is_latency)
             continue;
         double bare = lim->bare_us[strcmp(r->where, lim->where[0]) != 0];
-        printf("%-10s %-6s %7s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f\n", r->mech, r->where, human(r->size), r->v[0],
-               r->v[1], r->v[2], r->p99, bare > 0 ? r->v[1] / bare : 0, r->switches);
+        printf("%-10s %-6s %7s %9.2f %9.2f %9.2f %9.2f %7.2f %8.2f %8.2f\n", r->mech, r->where, human(r->size),
+               r->v[0], r->v[1], r->v[2], r->p99, bare > 0 ? r->v[1] / bare : 0, r->switches, r->cpu_us);
     }
 }
 
@@ -388,22 +408,23 @@ static void write_csv(const char *path, const struct limits *lim)
 {
     FILE *csv = fopen(path, "w");
     die_if(csv == NULL, "fopen %s", path);
-    fprintf(csv, "kind,mechanism,placement,size_bytes,min,median,max,p99,unit,note,switches_per_rt\n");
-    fprintf(csv, "limit,memcpy,,%d,,%.3f,,,MB/s,,\n", 64 << 20, lim->memcpy_mbs);
-    fprintf(csv, "limit,getppid,,,,%.3f,,,ns,,\n", lim->syscall_ns);
+    /* switches and cpu_us: of both processes, per `per` (a message or a round trip) */
+    fprintf(csv, "kind,mechanism,placement,size_bytes,min,median,max,p99,unit,note,switches,cpu_us,per\n");
+    fprintf(csv, "limit,memcpy,,%d,,%.3f,,,MB/s,,,,\n", 64 << 20, lim->memcpy_mbs);
+    fprintf(csv, "limit,getppid,,,,%.3f,,,ns,,,,\n", lim->syscall_ns);
     for (int w = 0; w < lim->nwheres; w++)
-        fprintf(csv, "limit,bare-pipe-pingpong,%s,1,,%.3f,,,us,,\n", lim->where[w], lim->bare_us[w]);
+        fprintf(csv, "limit,bare-pipe-pingpong,%s,1,,%.3f,,,us,,,,\n", lim->where[w], lim->bare_us[w]);
     for (int i = 0; i < nresults; i++) {
         const struct result *r = &results[i];
         const char *kind = r->is_latency ? "latency" : "throughput";
         if (r->skipped)
-            fprintf(csv, "%s,%s,%s,%zu,,,,,,n/a: %s,\n", kind, r->mech, r->where, r->size, r->why);
+            fprintf(csv, "%s,%s,%s,%zu,,,,,,n/a: %s,,,\n", kind, r->mech, r->where, r->size, r->why);
         else if (r->is_latency)
-            fprintf(csv, "latency,%s,%s,%zu,%.3f,%.3f,%.3f,%.3f,us,,%.3f\n", r->mech, r->where, r->size, r->v[0],
-                    r->v[1], r->v[2], r->p99, r->switches);
+            fprintf(csv, "latency,%s,%s,%zu,%.3f,%.3f,%.3f,%.3f,us,,%.3f,%.3f,round trip\n", r->mech, r->where,
+                    r->size, r->v[0], r->v[1], r->v[2], r->p99, r->switches, r->cpu_us);
         else
-            fprintf(csv, "throughput,%s,%s,%zu,%.3f,%.3f,%.3f,,MB/s,,\n", r->mech, r->where, r->size, r->v[0],
-                    r->v[1], r->v[2]);
+            fprintf(csv, "throughput,%s,%s,%zu,%.3f,%.3f,%.3f,,MB/s,,%.3f,%.3f,message\n", r->mech, r->where,
+                    r->size, r->v[0], r->v[1], r->v[2], r->switches, r->cpu_us);
     }
     die_if(fclose(csv) == EOF, "write %s", path);
 }

@@ -15,7 +15,9 @@ struct result {
     char why[64];
     double v[3];     /* min, median, max over the repetitions */
     double p99;      /* round trip: the median of the repetitions' 99th percentiles */
-    double switches; /* round trip: context switches of both processes, median */
+    double switches; /* context switches of both processes per message (stream) or
+                        per round trip (latency), median over the repetitions */
+    double cpu_us;   /* CPU time, user + system, of both processes, counted the same way */
 };
 
 /* The machine's limits, measured in the same run. */

@@ -13,9 +13,10 @@ load test_helper
     [[ "$output" == *"Targets (checked against this run):"* ]]
     grep -qE '^throughput,shm-ring,(same|cross),65536,' out/results.csv
     grep -qE '^latency,pipe,(same|cross),64,' out/results.csv
-    # each round trip row ends with the context switches per round trip
-    grep -q ',switches_per_rt$' out/results.csv
-    grep -qE '^latency,unix-2,(same|cross),64,.*,[0-9]+\.[0-9]+$' out/results.csv
+    # each figure ends with the context switches and CPU time of both processes
+    head -n 1 out/results.csv | grep -q ',switches,cpu_us,per$'
+    grep -qE '^latency,unix-2,(same|cross),64,([^,]*,){6}[0-9]+\.[0-9]+,[0-9]+\.[0-9]+,round trip$' out/results.csv
+    grep -qE '^throughput,pipe,(same|cross),65536,([^,]*,){6}[0-9]+\.[0-9]+,[0-9]+\.[0-9]+,message$' out/results.csv
     grep -q 'n/a: msgsize_max' out/results.csv
     "$PY" -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' out/results.svg
     # nothing left: no FIFOs, files, queues or segments of the bench
