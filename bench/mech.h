@@ -57,9 +57,13 @@ struct mech {
     X(unix)           \
     X(unix_2)         \
     X(tcp)            \
+    X(unix_dgram)     \
+    X(udp)            \
+    X(memfd)          \
     X(sysv_mq)        \
     X(posix_mq)       \
     X(shm_ring)       \
+    X(sysv_shm)       \
     X(file_lock)      \
     X(signal)         \
     X(shm_spin)
