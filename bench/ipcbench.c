@@ -29,6 +29,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ipc.h"
@@ -45,7 +47,8 @@ static const char usage_text[] =
     "                [-d SECONDS] [-o DIR]\n"
     "Measure throughput and round-trip latency of every IPC mechanism between two\n"
     "processes, against memcpy, a trivial system call and a bare pipe ping-pong.\n"
-    "  -s, --sizes LIST      message sizes in bytes, up to 65536 (default: 64,4096,65536)\n"
+    "  -s, --sizes LIST      message sizes in bytes, up to 65536\n"
+    "                        (default: 64,256,1024,4096,16384,65536; -q: 64,4096,65536)\n"
     "  -m, --mechanisms LIST names from the list below (default: all)\n"
     "  -p, --placement WHERE same (one CPU), cross (two CPUs) or both (default)\n"
     "  -r, --reps N          repetitions per figure, reported min/median/max (3)\n"
@@ -470,9 +473,9 @@ static int parse_sizes(const char *arg, size_t sizes[MAX_SIZES])
 int main(int argc, char *argv[])
 {
     const char *mech_list = NULL, *placement = "both", *outdir = NULL;
-    size_t sizes[MAX_SIZES] = {64, 4096, 65536};
-    int nsizes = 3;
-    bool quick = false, dur_set = false;
+    size_t sizes[MAX_SIZES] = {64, 256, 1024, 4096, 16384, 65536};
+    int nsizes = 6;
+    bool quick = false, dur_set = false, sizes_set = false;
     static const struct option longopts[] = {
         {"sizes", required_argument, NULL, 's'},     {"mechanisms", required_argument, NULL, 'm'},
         {"placement", required_argument, NULL, 'p'}, {"reps", required_argument, NULL, 'r'},
@@ -482,7 +485,7 @@ int main(int argc, char *argv[])
     program_init(argv);
     for (int c; (c = getopt_long(argc, argv, ":s:m:p:r:d:o:qh", longopts, NULL)) != -1;) {
         switch (c) {
-        case 's': nsizes = parse_sizes(optarg, sizes); break;
+        case 's': nsizes = parse_sizes(optarg, sizes), sizes_set = true; break;
         case 'm': {
             size_t known = 0;
             for (size_t i = 0; i < NMECHS; i++)
@@ -509,6 +512,11 @@ int main(int argc, char *argv[])
         usage(usage_text, "unexpected argument '%s'", argv[optind]);
     if (quick && !dur_set)
         duration = 0.02;
+    if (quick && !sizes_set) {
+        static const size_t few[] = {64, 4096, 65536};
+        memcpy(sizes, few, sizeof few);
+        nsizes = 3;
+    }
     if (duration <= 0)
         usage(usage_text, "--duration: must be more than 0");
 
@@ -588,8 +596,18 @@ int main(int argc, char *argv[])
     snprintf(path, sizeof path, "%s/results.csv", dir);
     write_csv(path, &lim);
 
+    struct utsname uts;
+    die_if(uname(&uts) == -1, "uname");
+    char subtitle[256], day[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    die_if(now == (time_t)-1 || gmtime_r(&now, &tm) == NULL || strftime(day, sizeof day, "%Y-%m-%d", &tm) == 0,
+           "time");
+    snprintf(subtitle, sizeof subtitle,
+             "%s %s, %d CPU(s) used, %s. Medians of %d repetitions of %.2f s; every message checked.", uts.sysname,
+             uts.release, ncpus, day, reps, duration);
     snprintf(path, sizeof path, "%s/results.svg", dir);
-    write_chart(path, results, nresults, &lim);
+    write_chart(path, results, nresults, &lim, subtitle);
     printf("\nWrote %s/results.csv and %s/results.svg\n", dir, dir);
     return 0;
 }

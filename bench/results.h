@@ -29,7 +29,9 @@ struct limits {
     double bare_us[2]; /* a bare 1-byte pipe ping-pong, per placement */
 };
 
-/* Draw results.svg. */
-void write_chart(const char *path, const struct result *results, int nresults, const struct limits *lim);
+/* Draw results.svg: throughput against message size, one panel per
+ * placement, and the round trips; `subtitle` says what machine and run. */
+void write_chart(const char *path, const struct result *results, int nresults, const struct limits *lim,
+                 const char *subtitle);
 
 #endif
