@@ -49,12 +49,20 @@ $(B)include/ipc.o: include/ipc.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -MF $@.d -c -o $@ $<
 
-# Each program is one .c file (plus the pair's header, tracked by -MMD).
+# Each program is one .c file (plus the pair's header, tracked by -MMD),
+# linked with the objects it depends on.
 $(EXISTING): $(B)%: %.c $(COMMON)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ $(LDFLAGS) -o $@ $< $(COMMON) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -MF $@.d -MT $@ $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS)
 
--include $(addsuffix .d,$(EXISTING) $(COMMON))
+# The bench: a driver (bench/ipcbench.c) and a file per mechanism family.
+BENCH_OBJS := $(patsubst %.c,$(B)%.o,$(filter-out bench/ipcbench.c,$(wildcard bench/*.c)))
+$(B)bench/ipcbench: $(BENCH_OBJS)
+$(BENCH_OBJS): $(B)%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -MF $@.d -c -o $@ $<
+
+-include $(addsuffix .d,$(EXISTING) $(COMMON) $(BENCH_OBJS))
 
 # The System V pair keys its queue on queue.h beside the programs (ftok):
 # a build elsewhere (O=dir) gets a copy of it there.
@@ -77,7 +85,8 @@ check: all
 
 clean:
 	rm -f $(addprefix $(B),$(PROGRAMS)) $(addsuffix .d,$(addprefix $(B),$(PROGRAMS))) \
-	      $(B)include/ipc.o $(B)include/ipc.o.d $(if $(O),$(B)message-queues/queue.h)
+	      $(B)include/ipc.o $(B)include/ipc.o.d $(if $(O),$(B)message-queues/queue.h) \
+	      $(BENCH_OBJS) $(addsuffix .d,$(BENCH_OBJS))
 	rm -rf build
 
 # make try PAIR=sockets : the pair in two tmux panes (see ./try --help)
