@@ -42,7 +42,7 @@ BINS := $(addprefix $(B),$(PROGRAMS))
 EXISTING := $(foreach p,$(PROGRAMS),$(if $(wildcard $(p).c),$(B)$(p)))
 COMMON := $(B)include/ipc.o
 
-.PHONY: all demo test check clean try stress fuzz bench watch doctor trace
+.PHONY: all demo test check clean try stress fuzz bench watch doctor trace list-programs
 all: $(EXISTING)
 
 $(B)include/ipc.o: include/ipc.c
@@ -72,6 +72,10 @@ $(B)message-queues/queue.h: message-queues/queue.h
 	@mkdir -p $(@D)
 	cp $< $@
 endif
+
+# make list-programs : the programs, one per line (tests read the list here)
+list-programs:
+	@printf '%s\n' $(PROGRAMS)
 
 demo: all
 	@bash scripts/demo.sh

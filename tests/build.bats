@@ -42,7 +42,13 @@ copy_sources() {
     touch src/include/ipc.h
     run make -C src -j4 O="$BATS_TEST_TMPDIR/out"
     [ "$status" -eq 0 ]
-    [ "$(grep -c ' -o ' <<<"$output")" -eq 18 ] # ipc.o, every program and the bench
+    # ipc.o, every program (the bench among them) and the bench's objects
+    programs=$(make -C src -s list-programs | wc -l)
+    bench_objects=$(find src/bench -name '*.c' ! -name ipcbench.c | wc -l)
+    [ "$(grep -c ' -o ' <<<"$output")" -eq $((1 + programs + bench_objects)) ]
+    while read -r p; do
+        [[ "$output" == *" -o $BATS_TEST_TMPDIR/out/$p "* ]]
+    done < <(make -C src -s list-programs)
 }
 
 # Each directory's README shows, under "Build one program by hand", one
