@@ -250,17 +250,21 @@ settled() { ! alive "$1" || grep -q nanosleep "/proc/$1/wchan"; }
     nothing_left
 }
 
-@test "after kill -9 of a waiting svreader, the next run is like a first run" {
-    start_bg writer shared-memory/svwriter "${K[@]}"
-    writer=$LAST_PID
-    wait_for_line writer.err "waiting for svreader"
-    start_bg old shared-memory/svreader "${K[@]}" -t 60
-    kill -9 "$LAST_PID" # at whatever point it has reached
+@test "after kill -9 of svreader waiting in semtimedop, the next svreader is served as the first would have been" {
+    touch hold
+    spawn_py_sv peer "$PY_WRITER" "for the next"
+    peer=$LAST_PID
+    wait_for_line peer.out holding
+    start_bg old shared-memory/svreader "${K[@]}"
+    in_semtimedop "$LAST_PID"
+    kill -9 "$LAST_PID"
     wait_exit "$LAST_PID"
+    rm hold
+    wait_for_line peer.out written
     run --separate-stderr prog shared-memory/svreader "${K[@]}"
     [ "$status" -eq 0 ]
-    expect_equal "$output" "$ARTICLE_LINE"
-    wait_exit "$writer"
+    expect_equal "$output" "for the next"
+    wait_exit "$peer"
     [ "$EXIT_CODE" -eq 0 ]
     nothing_left
 }
@@ -443,14 +447,23 @@ print(m.read().split(b"\0")[0].decode(), flush=True)'
     [[ "$STORM_STATUSES" =~ ^(143)$ ]]
 }
 
+# ms_since T0 : milliseconds since T0 (an EPOCHREALTIME without the dot).
+ms_since() { echo $(((${EPOCHREALTIME/./} - $1) / 1000)); }
+
 @test "-t 0 does not wait: svwriter with no reader and svreader with no writer give up at once, exit 1" {
+    bound=2000
+    [ "${IPC_VALGRIND:-0}" = 1 ] && bound=10000 # valgrind's own start-up
+    t0=${EPOCHREALTIME/./}
     run --separate-stderr prog shared-memory/svwriter "${K[@]}" -t 0
     [ "$status" -eq 1 ]
     [[ "$stderr" == *"svwriter: gave up after 0 s: no svreader read the segment" ]]
+    [ "$(ms_since "$t0")" -lt "$bound" ]
     nothing_left
+    t0=${EPOCHREALTIME/./}
     run --separate-stderr prog shared-memory/svreader "${K[@]}" -t 0
     [ "$status" -eq 1 ]
     [[ "$stderr" == *"svreader: gave up after 0 s: no svwriter wrote under the key" ]]
+    [ "$(ms_since "$t0")" -lt "$bound" ]
     run --separate-stderr prog shared-memory/svwriter "${K[@]}" -t 0.3
     [ "$status" -eq 1 ]
     [[ "$stderr" == *"svwriter: gave up after 0.3 s: no svreader read the segment" ]]
@@ -479,13 +492,24 @@ print(m.read().split(b"\0")[0].decode(), flush=True)'
     expect_equal "$stderr" "svwriter: ftok nosuchfile: No such file or directory"
 }
 
-@test "ulimit -n 4: the pair needs no file descriptor of its own (System V objects have none)" {
+# low_nofile NAME ARGS... : CMD for program NAME run with only stdin,
+# stdout and stderr open and ulimit -n 4 (the dynamic loader needs one more).
+low_nofile() {
+    cmd_for "$@"
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    CMD=(bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -le 2 ] || eval "exec $n>&-"; done
+        ulimit -n 4 && exec "$@"' _ "${CMD[@]}")
+}
+
+@test "ulimit -n 4: the pair holds no file descriptor (System V objects have none)" {
     [ "${IPC_VALGRIND:-0}" = 1 ] && skip "valgrind itself needs descriptors"
-    cmd_for shared-memory/svwriter "${K[@]}"
-    spawn writer bash -c 'ulimit -n 4 && exec "$@"' _ "${CMD[@]}"
+    low_nofile shared-memory/svwriter "${K[@]}"
+    spawn writer "${CMD[@]}"
     writer=$LAST_PID
-    cmd_for shared-memory/svreader "${K[@]}"
-    run --separate-stderr bash -c 'exec 3>&-; ulimit -n 4 && exec "$@"' _ "${CMD[@]}"
+    wait_for_line writer.err "waiting for svreader"
+    expect_equal "$(find "/proc/$writer/fd" -mindepth 1 -printf '%f\n' | sort -n | tr '\n' ' ')" "0 1 2 "
+    low_nofile shared-memory/svreader "${K[@]}"
+    run --separate-stderr "${CMD[@]}"
     [ "$status" -eq 0 ]
     expect_equal "$output" "$ARTICLE_LINE"
     wait_exit "$writer"
@@ -506,7 +530,7 @@ print(m.read().split(b"\0")[0].decode(), flush=True)'
     # (teardown: nothing left in the namespace)
 }
 
-@test "watch sysv-shm: the segment, the semaphore values and the writer blocked in semtimedop" {
+@test "watch sysv-shm: the segment, the semaphore values, the writer blocked in semtimedop, a reader waiting for zero" {
     start_bg writer shared-memory/svwriter "${K[@]}"
     writer=$LAST_PID
     wait_for_line writer.err "waiting for svreader"
@@ -519,6 +543,21 @@ print(m.read().split(b"\0")[0].decode(), flush=True)'
     run prog shared-memory/svreader "${K[@]}"
     wait_exit "$writer"
     [ "$EXIT_CODE" -eq 0 ]
+    # a reader waiting for zero, behind a python3 writer that holds SemWriting
+    touch hold
+    spawn_py_sv peer "$PY_WRITER" "held"
+    peer=$LAST_PID
+    wait_for_line peer.out holding
+    start_bg reader shared-memory/svreader "${K[@]}"
+    reader=$LAST_PID
+    in_semtimedop "$reader"
+    run "$BATS_TEST_DIRNAME/../scripts/watch" --once --dir "$BATS_TEST_TMPDIR" sysv-shm
+    grep -qE "^  sysvsem key $KEY id [0-9]+  values 1 \(1 waiting for 0\) 1 0$" <<<"$output"
+    grep -qE "^  $reader svreader: blocked in [a-z_]*semtimedop" <<<"$output"
+    rm hold
+    wait_exit "$reader"
+    [ "$EXIT_CODE" -eq 0 ]
+    wait_exit "$peer"
 }
 
 @test "--help names the partner; bad options, ids and arguments exit 2" {
