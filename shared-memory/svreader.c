@@ -88,9 +88,10 @@ int main(int argc, char *argv[])
             continue; /* EIDRM: that writer is done and gone; wait for the next */
         }
 
-        /* Attach read-only, then look at SemWriter: still 1, and this is a
-         * live writer's segment (it removes its set before its segment). */
-        int shmid = shmget(key, 0, 0);
+        /* Attach read-only (shmget fails if the segment is smaller than
+         * asked), then look at SemWriter: still 1, and this is a live
+         * writer's segment (it removes its set before its segment). */
+        int shmid = shmget(key, ByteSize, 0);
         die_if(shmid == -1 && errno != ENOENT, "shmget key 0x%08x", (unsigned)key);
         if (shmid != -1) {
             mem = shmat(shmid, NULL, SHM_RDONLY);
