@@ -14,6 +14,7 @@
 PROGRAMS := \
 	shared-files/producer shared-files/consumer \
 	shared-memory/memwriter shared-memory/memreader \
+	shared-memory/svwriter shared-memory/svreader \
 	pipes/pipeUN pipes/fifoWriter pipes/fifoReader \
 	message-queues/sender message-queues/receiver \
 	message-queues/mqsender message-queues/mqreceiver \
@@ -64,11 +65,12 @@ $(BENCH_OBJS): $(B)%.o: %.c
 
 -include $(addsuffix .d,$(EXISTING) $(COMMON) $(BENCH_OBJS))
 
-# The System V pair keys its queue on queue.h beside the programs (ftok):
-# a build elsewhere (O=dir) gets a copy of it there.
+# The System V pairs key their objects on a header beside the programs
+# (ftok): a build elsewhere (O=dir) gets a copy of it there.
+KEYFILES := message-queues/queue.h shared-memory/svshm.h
 ifneq ($(O),)
-all: $(B)message-queues/queue.h
-$(B)message-queues/queue.h: message-queues/queue.h
+all: $(addprefix $(B),$(KEYFILES))
+$(addprefix $(B),$(KEYFILES)): $(B)%: %
 	@mkdir -p $(@D)
 	cp $< $@
 endif
@@ -89,7 +91,7 @@ check: all
 
 clean:
 	rm -f $(addprefix $(B),$(PROGRAMS)) $(addsuffix .d,$(addprefix $(B),$(PROGRAMS))) \
-	      $(B)include/ipc.o $(B)include/ipc.o.d $(if $(O),$(B)message-queues/queue.h) \
+	      $(B)include/ipc.o $(B)include/ipc.o.d $(if $(O),$(addprefix $(B),$(KEYFILES))) \
 	      $(BENCH_OBJS) $(addsuffix .d,$(BENCH_OBJS))
 	rm -rf build
 

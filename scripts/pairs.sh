@@ -35,7 +35,7 @@
 # order of the articles: make demo runs them in that order). try, demo,
 # watch and doctor need nothing else.
 
-PAIR_NAMES="shared-files shared-memory pipeUN pipes message-queues posix-mq sockets sockets-unix shutdown signals"
+PAIR_NAMES="shared-files shared-memory sysv-shm pipeUN pipes message-queues posix-mq sockets sockets-unix shutdown signals"
 
 pair_info() {
     PAIR_RIGHT="" PAIR_OBJECTS="" PAIR_NEEDS="" PAIR_DEMO=""
@@ -47,6 +47,10 @@ pair_info() {
         PAIR_DIR=shared-memory PAIR_LEFT=memreader PAIR_RIGHT=memwriter PAIR_MODE=both
         PAIR_OBJECTS="shm:/shMemEx sem:/mysemaphore sem:/mysemaphore-done"
         PAIR_TITLE="shared memory (part 1)" ;;
+    sysv-shm)
+        PAIR_DIR=shared-memory PAIR_LEFT=svreader PAIR_RIGHT=svwriter PAIR_MODE=both
+        PAIR_OBJECTS="sysvshm:svshm.h:124 sysvsem:svshm.h:124"
+        PAIR_TITLE="System V shared memory (beyond the article)" ;;
     pipes)
         PAIR_DIR=pipes PAIR_LEFT=fifoReader PAIR_RIGHT=fifoWriter PAIR_MODE=both
         PAIR_OBJECTS="fifo:fifoChannel" PAIR_TITLE="named pipe (part 2)" ;;

@@ -19,8 +19,9 @@
 #     wait_for_port, wait_exit (no bare sleeps),
 #   - a teardown that FAILS the test if anything was left behind: running
 #     processes, /dev/shm or /dev/mqueue objects named with $TAG, System V
-#     queues registered with track_sysv_key, FIFOs or sockets in the temp
-#     dir, sanitizer or valgrind reports.
+#     queues, segments and semaphore sets whose key was registered with
+#     track_sysv_key, FIFOs or sockets in the temp dir, sanitizer or
+#     valgrind reports.
 
 bats_require_minimum_version 1.5.0
 
@@ -224,9 +225,13 @@ ftok_key() {
     printf '0x%08x\n' $(((($2 & 0xff) << 24) | ((dev & 0xff) << 16) | (ino & 0xffff)))
 }
 
-# track_sysv_key KEY : teardown checks that no queue with KEY is left.
+# track_sysv_key KEY : teardown checks that no queue, segment or semaphore
+# set with KEY is left.
 track_sysv_key() { SYSV_KEYS+=("$1"); }
-sysv_queue_exists() { "${NS[@]}" ipcs -q | awk '{print $1}' | grep -qix -- "$1"; }
+sysv_exists() { "${NS[@]}" ipcs "$1" | awk '{print $1}' | grep -qix -- "$2"; }
+sysv_queue_exists() { sysv_exists -q "$1"; }
+sysv_shm_exists() { sysv_exists -m "$1"; }
+sysv_sem_exists() { sysv_exists -s "$1"; }
 
 # refute COMMAND... : fail if COMMAND succeeds. (A bare `! cmd` never fails
 # a bats test: bash's errexit ignores negated commands.)
@@ -339,6 +344,14 @@ teardown() {
         if sysv_queue_exists "$key"; then
             "${NS[@]}" ipcrm -Q "$key" 2>/dev/null
             left+=("System V queue $key")
+        fi
+        if sysv_shm_exists "$key"; then
+            "${NS[@]}" ipcrm -M "$key" 2>/dev/null
+            left+=("System V segment $key")
+        fi
+        if sysv_sem_exists "$key"; then
+            "${NS[@]}" ipcrm -S "$key" 2>/dev/null
+            left+=("System V semaphore set $key")
         fi
     done
     if [ -n "$NS_PID" ]; then
