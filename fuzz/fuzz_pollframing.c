@@ -1,14 +1,14 @@
-/* fuzz_framing.c - libFuzzer target for the echo server's line framing.
+/* fuzz_pollframing.c - libFuzzer target for pollserver's line framing.
  *
  * Feeds arbitrary bytes, in arbitrary pieces, through the server's own
- * take_lines() (server.c is included, its main renamed) and checks what a
+ * take_lines() (pollserver.c is included, its main renamed) and checks what a
  * client must be able to rely on: every complete line comes back exactly,
  * in order, nothing else comes back, no buffer is overrun (ASan), and a
  * client is dropped only when a line longer than BuffSize - 1 bytes is
  * pending. Built and run by `make fuzz`.
  */
 #define main server_main
-#include "../sockets/server.c" // NOLINT(bugprone-suspicious-include): the target is server.c's own static code
+#include "../sockets/pollserver.c" // NOLINT(bugprone-suspicious-include): the target is pollserver.c's own static code
 #undef main
 
 #include <stdint.h>
