@@ -32,7 +32,7 @@
 static ssize_t fuzz_read(int fd, void *buf, size_t n);
 #define read(fd, buf, n) fuzz_read(fd, buf, n)
 #define main server_main
-#include "../sockets/server.c" // NOLINT(bugprone-suspicious-include): the target is server.c's own static code
+#include "../sockets/server.c" // NOLINT(bugprone-suspicious-include): server.c's own static code
 #undef main
 #undef read
 

@@ -101,7 +101,8 @@ int main(int argc, char *argv[])
     int fd;
     for (bool said = false; (fd = try_connect(host, port, path)) == -1; said = true) {
         if (!said)
-            note("waiting for the server at %s%s%s", path ? path : host, path ? "" : " port ", path ? "" : port);
+            note("waiting for the server at %s%s%s", path ? path : host, path ? "" : " port ",
+                 path ? "" : port);
         if (!backoff_wait(&wait)) {
             if (stop_signal)
                 exit_on_stop_signal();
@@ -116,7 +117,7 @@ int main(int argc, char *argv[])
     die_if(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1, "setsockopt");
 
     puts("Connect to server, about to write some stuff...");
-    char buf[BuffSize];
+    char buf[BuffSize] = {0};
     size_t have = 0; /* bytes received and not yet printed */
     for (int i = 0; i < ConversationLen; i++) {
         char line[BuffSize];

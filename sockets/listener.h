@@ -120,6 +120,25 @@ static void block_signals(sigset_t *wait_mask)
     die_if(sigprocmask(SIG_BLOCK, &blocked, wait_mask) == -1, "sigprocmask");
 }
 
+/* accept (or fork) failed with err. A client that left the queue first
+ * (ECONNABORTED), nothing left in it (EAGAIN) or a signal: returns false.
+ * Anything else is a shortage (EMFILE, ENFILE: out of descriptors; ENOMEM,
+ * ENOBUFS; fork's EAGAIN: out of processes): said once, until told_shortage
+ * is reset by a client served, and true: the caller must stop watching the
+ * listener for a while. The connection stays queued and the listener
+ * readable, so watching it would spin at 100 % CPU on the same failure. */
+static bool told_shortage;
+
+static bool shortage(const char *call, int err)
+{
+    if (strcmp(call, "accept") == 0 && (err == EAGAIN || err == ECONNABORTED || err == EINTR))
+        return false;
+    if (!told_shortage)
+        note("%s: %s: waiting for a client to leave", call, strerror(err));
+    told_shortage = true;
+    return true;
+}
+
 /* The socket file we bound, by device and inode: at exit we remove PATH
  * only if it is still this file, never what someone put there since. */
 static struct stat own_socket;

@@ -26,8 +26,8 @@
 
 static const char usage_text[] =
     "Usage: pollserver [-a ADDRESS] [-p PORT] [-u PATH] [-b BACKLOG]\n"
-    "Echo every line each client sends, to it and (as a title) on stdout; one\n"
-    "process serves every client with ppoll.\n" LISTEN_OPTIONS_HELP
+    "Echo each line back to its client, and print it; one process, one ppoll loop.\n"
+    LISTEN_OPTIONS_HELP
     "Partner: client (or nc). Example (two terminals):\n"
     "  ./pollserver -p 5000    ./client -p 5000      (or: nc 127.0.0.1 5000)\n";
 
@@ -91,7 +91,7 @@ int main(int argc, char *argv[])
     sigset_t wait_mask; /* SIGINT, SIGTERM: blocked, except in ppoll */
     block_signals(&wait_mask);
     static struct pollfd pfds[1 + MaxClients];
-    bool paused = false, told = false; /* out of descriptors */
+    bool paused = false; /* out of descriptors: not accepting */
     while (!stop_signal) {
         /* Watch the listener while there is room (and descriptors), and each
          * client for input or, while its echo is pending, for room to send. */
@@ -137,28 +137,21 @@ int main(int argc, char *argv[])
          * peer's address is not wanted, so NULL, NULL (not an int length). */
         while ((pfds[0].revents & POLLIN) && nclients < MaxClients && !paused) {
             int fd = accept(listener, NULL, NULL);
-            if (fd != -1) {
-                die_if(fcntl(fd, F_SETFL, O_NONBLOCK) == -1, "fcntl O_NONBLOCK");
-                clients[nclients++] = (struct client){.fd = fd};
-                told = false;
-            } else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                /* Out of descriptors: the connection stays queued, so the
-                 * listener stays readable. Watching it now would spin; say
-                 * so once, and wait until a client leaves (or a second). */
-                if (!told)
-                    note("accept: %s: waiting for a client to leave", strerror(errno));
-                paused = told = true;
-            } else {
-                die_if(errno != EINTR && errno != ECONNABORTED && errno != EAGAIN, "accept");
-                break; /* EAGAIN: the backlog is empty */
+            if (fd == -1) { /* EAGAIN: the backlog is empty; a shortage: pause (listener.h) */
+                paused = shortage("accept", errno);
+                break;
             }
+            die_if(fcntl(fd, F_SETFL, O_NONBLOCK) == -1, "fcntl O_NONBLOCK");
+            clients[nclients++] = (struct client){.fd = fd};
+            told_shortage = false;
         }
     }
 
     /* Stopped by SIGINT/SIGTERM: the normal way to end a server. */
     for (int i = 0; i < nclients; i++)
         close(clients[i].fd);
-    note("%s: closed %d client connection(s), exiting", stop_signal == SIGINT ? "SIGINT" : "SIGTERM", nclients);
+    note("%s: closed %d client connection(s), exiting", stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
+         nclients);
     close(listener);
     remove_own_socket(o.path);
     return 0;

@@ -5,11 +5,11 @@
  *
  *     terminal 1: ./server            terminal 2: ./client
  *
- * socket, bind, listen, accept, as in the article. But where the article
+ * socket, bind, listen, accept, as in the article; but where the article
  * serves one client at a time, so that a silent one stalls the rest (S-7),
- * here each client gets a process of its own: fork after accept. (One
- * process can serve them all: pollserver.c.) SIGINT/SIGTERM: the children
- * end, a UNIX socket path is removed, exit 0.
+ * each client gets a process of its own: fork after accept. (pollserver.c
+ * serves them all in one process.) SIGINT/SIGTERM: the children end, a
+ * UNIX socket path is removed, exit 0.
  */
 #define _GNU_SOURCE /* ppoll (POSIX only since 2024) and prctl */
 #include <errno.h>
@@ -28,8 +28,8 @@
 
 static const char usage_text[] =
     "Usage: server [-a ADDRESS] [-p PORT] [-u PATH] [-b BACKLOG]\n"
-    "Echo every line each client sends, to it and (as a title) on stdout; a child\n"
-    "process serves each client.\n" LISTEN_OPTIONS_HELP
+    "Echo each line back to its client, and print it; a child process per client.\n"
+    LISTEN_OPTIONS_HELP
     "Partner: client (or nc). Example (two terminals):\n"
     "  ./server -p 5000        ./client -p 5000      (or: nc 127.0.0.1 5000)\n";
 
@@ -69,7 +69,7 @@ int main(int argc, char *argv[])
     sigset_t wait_mask; /* SIGINT, SIGTERM, SIGCHLD: blocked, except in ppoll */
     block_signals(&wait_mask);
     const pid_t parent = getpid();
-    bool paused = false, told = false; /* out of descriptors or processes */
+    bool paused = false; /* out of descriptors or processes: not accepting */
     while (!stop_signal) {
         if (reap_children())
             paused = false; /* a child ended: a process is free */
@@ -90,25 +90,20 @@ int main(int argc, char *argv[])
         int err = errno;
         if (client != -1)
             close(client); /* the child has its own copy */
-        if (pid > 0) {
-            children[nchildren++] = pid;
-            told = false;
-        } else if (client != -1 || (err != EAGAIN && err != ECONNABORTED && err != EINTR)) {
-            /* Out of descriptors (EMFILE) or processes (fork: EAGAIN): say so
-             * once, and pause rather than spin on the same failure. */
-            if (!told)
-                note("%s: %s: waiting for a client to leave", client == -1 ? "accept" : "fork", strerror(err));
-            paused = told = true;
-        }
+        if (pid > 0)
+            children[nchildren++] = pid, told_shortage = false;
+        else /* say so once, and pause rather than spin (listener.h) */
+            paused = shortage(client == -1 ? "accept" : "fork", err);
     }
 
     /* Stopped by SIGINT/SIGTERM: the normal way to end a server. */
-    for (int i = 0; i < nchildren; i++) {
+    reap_children(); /* those whose client has left already */
+    for (int i = 0; i < nchildren; i++)
         kill(children[i], SIGTERM);
-        while (waitpid(children[i], NULL, 0) == -1 && errno == EINTR) {
-        }
+    while (wait(NULL) != -1 || errno == EINTR) { /* until ECHILD: none is left */
     }
-    note("%s: closed %d client connection(s), exiting", stop_signal == SIGINT ? "SIGINT" : "SIGTERM", nchildren);
+    note("%s: closed %d client connection(s), exiting", stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
+         nchildren);
     close(listener);
     remove_own_socket(o.path);
     return 0;
@@ -146,10 +141,10 @@ static bool reap_children(void)
     pid_t pid;
     bool any = false;
     while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+        any = true;
         for (int i = 0; i < nchildren; i++)
             if (children[i] == pid)
-                children[i--] = children[--nchildren];
-        any = true;
+                children[i] = children[--nchildren]; /* the last takes its place */
     }
     return any;
 }
@@ -160,8 +155,7 @@ static bool reap_children(void)
 static void become_child(int listener, pid_t parent, const sigset_t *mask)
 {
     close(listener);
-    if (signal(SIGINT, SIG_DFL) == SIG_ERR || signal(SIGTERM, SIG_DFL) == SIG_ERR)
-        die("signal");
+    die_if(signal(SIGINT, SIG_DFL) == SIG_ERR || signal(SIGTERM, SIG_DFL) == SIG_ERR, "signal");
     die_if(prctl(PR_SET_PDEATHSIG, SIGTERM) == -1, "prctl");
     if (getppid() != parent)
         exit(0); /* the parent died before prctl */
