@@ -53,6 +53,8 @@ have message-queues/mqsender message-queues/mqreceiver &&
     pair "POSIX message queue (beyond the article)" message-queues/mqsender message-queues/mqreceiver
 have sockets/server sockets/client &&
     pair "sockets (part 3)" sockets/server sockets/client stop
+have sockets/pollserver sockets/client &&
+    pair "sockets, one process for every client (beyond the article)" sockets/pollserver sockets/client stop
 have signals/shutdown && one "signals (part 3)" signals/shutdown
 echo
 if [ $status -eq 0 ]; then echo "demo: every pair ran"; else echo "demo: a pair failed (see above)"; fi

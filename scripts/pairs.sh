@@ -24,7 +24,7 @@
 #
 # Adding a pair: one `case` entry here, and its name in PAIR_NAMES.
 
-PAIR_NAMES="shared-files shared-memory pipes pipeUN message-queues posix-mq sockets sockets-unix shutdown signals"
+PAIR_NAMES="shared-files shared-memory pipes pipeUN message-queues posix-mq sockets pollserver sockets-unix shutdown signals"
 
 pair_info() {
     PAIR_RIGHT="" PAIR_OBJECTS=""
@@ -50,6 +50,9 @@ pair_info() {
     sockets)
         PAIR_DIR=sockets PAIR_LEFT=server PAIR_RIGHT=client PAIR_MODE=stop
         PAIR_OBJECTS="tcp:9876" PAIR_TITLE="sockets (part 3)" ;;
+    pollserver)
+        PAIR_DIR=sockets PAIR_LEFT=pollserver PAIR_RIGHT=client PAIR_MODE=stop
+        PAIR_OBJECTS="tcp:9876" PAIR_TITLE="sockets, one process for every client (beyond the article)" ;;
     sockets-unix)
         PAIR_DIR=sockets PAIR_LEFT="server -u echo.sock" PAIR_RIGHT="client -u echo.sock" PAIR_MODE=stop
         PAIR_OBJECTS="unix:echo.sock" PAIR_TITLE="UNIX-domain sockets (beyond the article)" ;;
