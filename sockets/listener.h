@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,6 +24,7 @@ struct listen_options {
     const char *address, *port; /* TCP: the first address ADDRESS resolves to */
     const char *path;           /* or a UNIX-domain socket at this path */
     int backlog;                /* connections the kernel queues until accepted */
+    char where[160];            /* for messages: "ADDRESS port PORT", or PATH */
 };
 
 #define LISTEN_OPTIONS_HELP                                                                     \
@@ -38,7 +40,7 @@ struct listen_options {
 
 static struct listen_options listen_options(int argc, char *argv[], const char *usage_text)
 {
-    struct listen_options o = {ListenAddress, "9876", NULL, MaxConnects};
+    struct listen_options o = {ListenAddress, "9876", NULL, MaxConnects, ""};
     static const struct option longopts[] = {
         {"address", required_argument, NULL, 'a'}, {"port", required_argument, NULL, 'p'},
         {"unix", required_argument, NULL, 'u'},    {"backlog", required_argument, NULL, 'b'},
@@ -60,7 +62,7 @@ static struct listen_options listen_options(int argc, char *argv[], const char *
 
 /* The address to bind: ADDRESS and PORT through getaddrinfo (IPv4 or IPv6,
  * S-8), or the UNIX socket's path. Returns its length. */
-static socklen_t listen_address(const struct listen_options *o, struct sockaddr_storage *addr)
+static socklen_t listen_address(struct listen_options *o, struct sockaddr_storage *addr)
 {
     memset(addr, 0, sizeof *addr);
     if (o->path) {
@@ -69,8 +71,10 @@ static socklen_t listen_address(const struct listen_options *o, struct sockaddr_
             fail("socket path too long: %s", o->path);
         memcpy(un.sun_path, o->path, strlen(o->path) + 1); /* fits: checked above */
         memcpy(addr, &un, sizeof un);
+        snprintf(o->where, sizeof o->where, "%s", o->path);
         return sizeof un;
     }
+    snprintf(o->where, sizeof o->where, "%s port %s", o->address, o->port);
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res;
     int err = getaddrinfo(o->address, o->port, &hints, &res);

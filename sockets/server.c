@@ -60,7 +60,7 @@ int main(int argc, char *argv[])
     if (rc == -1 && errno == EADDRINUSE && o.path && remove_stale_socket(o.path))
         rc = bind(listener, (struct sockaddr *)&addr, addrlen);
     umask(old_mask);
-    die_if(rc == -1, "bind %s", o.path ? o.path : o.address);
+    die_if(rc == -1, "bind %s", o.where);
     remember_own_socket(o.path);
     die_if(listen(listener, o.backlog) == -1, "listen");
     die_if(fcntl(listener, F_SETFL, O_NONBLOCK) == -1, "fcntl"); /* ppoll waits, not accept */

@@ -170,7 +170,7 @@ make_things() {
         start_srv "$first" one -p "$PORT"
         run --separate-stderr bounded "$second" -p "$PORT"
         [ "$status" -eq 1 ]
-        [ "$stderr" = "$second: bind 127.0.0.1: Address already in use" ]
+        [ "$stderr" = "$second: bind 127.0.0.1 port $PORT: Address already in use" ]
         run --separate-stderr prog sockets/client -p "$PORT"
         [ "$status" -eq 0 ]
         stop_srv "$SERVER"
