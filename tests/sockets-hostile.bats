@@ -8,12 +8,7 @@
 # named after the bug it guards.
 
 load test_helper
-
-CLIENT_LINES="Connect to server, about to write some stuff...
-War and Peace
-Pride and Prejudice
-The Sound and the Fury
-Client done, about to exit..."
+load sockets_helper
 
 local_setup() {
     PORT=$(free_port)
@@ -24,24 +19,6 @@ local_teardown() {
         find "$RO_DIR" -type s -delete 2>/dev/null # teardown would not look there
         rm -rf "$RO_DIR"
     fi
-}
-
-# start_srv PROG LOG [ARGS...] : sockets/PROG in the background (logs
-# LOG.out, LOG.err), waited for until it listens; its PID in $SERVER.
-start_srv() {
-    local prog=$1 log=$2
-    shift 2
-    rm -f "$log.out" "$log.err" # a banner of the last run must not count
-    start_bg "$log" "sockets/$prog" "$@"
-    SERVER=$LAST_PID
-    wait_for_line "$log.err" "^Listening on "
-}
-
-# stop_srv PID : SIGTERM, the normal way to stop a server: exit 0.
-stop_srv() {
-    kill -TERM "$1"
-    wait_exit "$1"
-    [ "$EXIT_CODE" -eq 0 ]
 }
 
 # bounded PROG ARGS... : run sockets/PROG in the foreground (with bats'

@@ -5,15 +5,7 @@
 # the two must behave alike. Hostile use (issue 15): tests/sockets-hostile.bats.
 
 load test_helper
-
-CLIENT_LINES="Connect to server, about to write some stuff...
-War and Peace
-Pride and Prejudice
-The Sound and the Fury
-Client done, about to exit..."
-TITLES="War and Peace
-Pride and Prejudice
-The Sound and the Fury"
+load sockets_helper
 
 local_setup() {
     PORT=$(free_port)
@@ -30,25 +22,12 @@ each_server() {
     done
 }
 
-# start_server [ARGS...] : $SRV on $PORT (logs $SRV.out, $SRV.err), waited
-# for until it listens (its banner goes to stderr, as in the article).
-start_server() {
-    rm -f "$SRV.out" "$SRV.err" # a banner of the last run must not count
-    start_bg "$SRV" "sockets/$SRV" -p "$PORT" "$@"
-    SERVER=$LAST_PID
-    wait_for_line "$SRV.err" "^Listening on "
-}
-
-# stop_server : SIGTERM, which is the normal way to stop it: exit 0.
-stop_server() {
-    kill -TERM "$SERVER"
-    wait_exit "$SERVER"
-    [ "$EXIT_CODE" -eq 0 ]
-}
+# start_server [ARGS...] : $SRV on $PORT (logs $SRV.out, $SRV.err).
+start_server() { start_srv "$SRV" "$SRV" -p "$PORT" "$@"; }
+stop_server() { stop_srv "$SERVER"; }
 
 article_run() {
-    start_bg "$SRV" "sockets/$SRV"
-    SERVER=$LAST_PID
+    start_srv "$SRV" "$SRV" # no options at all
     wait_for_port 9876
     run --separate-stderr prog sockets/client
     [ "$status" -eq 0 ]
