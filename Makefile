@@ -18,7 +18,7 @@ PROGRAMS := \
 	pipes/pipeUN pipes/fifoWriter pipes/fifoReader \
 	message-queues/sender message-queues/receiver \
 	message-queues/mqsender message-queues/mqreceiver \
-	sockets/server sockets/client \
+	sockets/server sockets/pollserver sockets/client \
 	signals/shutdown signals/sigreceiver signals/sigsender \
 	bench/ipcbench
 

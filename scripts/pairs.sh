@@ -35,7 +35,7 @@
 # order of the articles: make demo runs them in that order). try, demo,
 # watch and doctor need nothing else.
 
-PAIR_NAMES="shared-files shared-memory sysv-shm pipeUN pipes message-queues posix-mq sockets sockets-unix shutdown signals"
+PAIR_NAMES="shared-files shared-memory sysv-shm pipeUN pipes message-queues posix-mq sockets pollserver sockets-unix shutdown signals"
 
 pair_info() {
     PAIR_RIGHT="" PAIR_OBJECTS="" PAIR_NEEDS="" PAIR_DEMO=""
@@ -67,6 +67,9 @@ pair_info() {
     sockets)
         PAIR_DIR=sockets PAIR_LEFT=server PAIR_RIGHT=client PAIR_MODE=stop
         PAIR_OBJECTS="tcp:9876" PAIR_TITLE="sockets (part 3)" ;;
+    pollserver)
+        PAIR_DIR=sockets PAIR_LEFT=pollserver PAIR_RIGHT=client PAIR_MODE=stop
+        PAIR_OBJECTS="tcp:9876" PAIR_TITLE="sockets, one process for every client (beyond the article)" ;;
     sockets-unix)
         PAIR_DIR=sockets PAIR_LEFT="server -u echo.sock" PAIR_RIGHT="client -u echo.sock" PAIR_MODE=stop
         PAIR_OBJECTS="unix:echo.sock" PAIR_DEMO=no PAIR_TITLE="UNIX-domain sockets (beyond the article)" ;;

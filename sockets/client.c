@@ -1,8 +1,8 @@
 /* client.c - send three book titles to the echo server, print the echoes.
  *
- * Partner: server. Protocol: sock.h (one message = one line). Article:
- * "Inter-process communication in Linux", part 3 (Sockets and signals),
- * Example 2.
+ * Partner: server or pollserver (or any line echo server). Protocol: sock.h
+ * (one message = one line). Article: "Inter-process communication in
+ * Linux", part 3 (Sockets and signals), Example 2.
  *
  *     terminal 1: ./server            terminal 2: ./client
  *
@@ -27,51 +27,49 @@
 
 static const char usage_text[] =
     "Usage: client [-H HOST] [-p PORT] [-u PATH] [-t SECONDS]\n"
-    "Connect to the echo server, send three book titles, one line each, and print\n"
-    "each line the server echoes back.\n"
-    "  -H, --host HOST        server host name or address (default: " Host ")\n"
+    "Send three book titles to the echo server, one line each, and print the echoes.\n"
+    "  -H, --host HOST        server name or address (default: " Host ")\n"
     "  -p, --port PORT        TCP port (default: 9876)\n"
     "  -u, --unix PATH        connect to a UNIX-domain stream socket at PATH instead\n"
-    "  -t, --timeout SECONDS  how long to retry connecting, and to wait for each\n"
-    "                         echo (default: 30)\n"
+    "  -t, --timeout SECONDS  how long to wait for the server to listen, and for each\n"
+    "                         echo (default: 30; 0: do not wait for it to listen)\n"
     "  -h, --help             show this help\n"
-    "Partner: server. Example (two terminals):\n"
+    "Partner: server or pollserver. Example (two terminals):\n"
     "  ./server -p 5000        ./client -p 5000\n";
 
 /* One connection attempt to every address of host:port, or to the UNIX
  * path. Returns the connected socket, or -1 if nothing listens there yet. */
 static int try_connect(const char *host, const char *port, const char *path)
 {
+    struct sockaddr_un un = {.sun_family = AF_UNIX};
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res;
+    struct addrinfo unix_ai = {.ai_family = AF_UNIX, .ai_socktype = SOCK_STREAM,
+                               .ai_addr = (struct sockaddr *)&un, .ai_addrlen = sizeof un};
     if (path) {
-        struct sockaddr_un addr = {.sun_family = AF_UNIX};
-        if (strlen(path) >= sizeof addr.sun_path)
+        if (strlen(path) >= sizeof un.sun_path)
             fail("socket path too long: %s", path);
-        memcpy(addr.sun_path, path, strlen(path) + 1); /* fits: checked above */
-        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-        die_if(fd == -1, "socket");
-        if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0)
-            return fd;
-        die_if(errno != ENOENT && errno != ECONNREFUSED, "connect %s", path);
-        close(fd);
-        return -1;
+        memcpy(un.sun_path, path, strlen(path) + 1); /* fits: checked above */
+        res = &unix_ai;
+    } else {
+        int err = getaddrinfo(host, port, &hints, &res);
+        if (err != 0)
+            fail("getaddrinfo %s: %s", host, gai_strerror(err));
     }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_NUMERICSERV};
-    struct addrinfo *res;
-    int err = getaddrinfo(host, port, &hints, &res);
-    if (err != 0)
-        fail("getaddrinfo %s: %s", host, gai_strerror(err));
     int fd = -1;
     for (struct addrinfo *ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
         fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd != -1 && connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-            die_if(errno != ECONNREFUSED && errno != EADDRNOTAVAIL && errno != ENETUNREACH,
-                   "connect %s port %s", host, port);
+        die_if(fd == -1, "socket"); /* out of descriptors is no reason to wait */
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+            /* Not there (yet): try the next address, or again later. */
+            die_if(errno != ECONNREFUSED && errno != ENOENT && errno != EADDRNOTAVAIL &&
+                       errno != ENETUNREACH && errno != EINTR,
+                   "connect %s", path ? path : host);
             close(fd);
             fd = -1;
         }
     }
-    freeaddrinfo(res);
+    if (res != &unix_ai)
+        freeaddrinfo(res);
     return fd;
 }
 
@@ -111,9 +109,11 @@ int main(int argc, char *argv[])
             fail("gave up after %g s: no server at %s", timeout, path ? path : host);
         }
     }
-    /* Bound each read: a server that never answers cannot hang us. */
-    struct timeval tv = {.tv_sec = (time_t)timeout,
-                         .tv_usec = (suseconds_t)((timeout - (double)(time_t)timeout) * 1e6)};
+    /* Bound each read: a server that never answers cannot hang us. (A zero
+     * SO_RCVTIMEO would mean no bound at all: -t 0 keeps the default 30 s.) */
+    double echo_wait = timeout > 0 ? timeout : 30;
+    struct timeval tv = {.tv_sec = (time_t)echo_wait,
+                         .tv_usec = (suseconds_t)((echo_wait - (double)(time_t)echo_wait) * 1e6)};
     die_if(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1, "setsockopt");
 
     puts("Connect to server, about to write some stuff...");
@@ -122,29 +122,23 @@ int main(int argc, char *argv[])
     for (int i = 0; i < ConversationLen; i++) {
         char line[BuffSize];
         int len = snprintf(line, sizeof line, "%s\n", Books[i]);
-        if (write_all(fd, line, (size_t)len) == -1) {
-            if (errno == EINTR && stop_signal)
-                exit_on_stop_signal();
-            die("write");
-        }
+        if (write_all(fd, line, (size_t)len) == -1)
+            stop_signal ? exit_on_stop_signal() : die("write");
         /* Read until the whole echoed line is here: TCP may deliver it in
-         * pieces, so one read is not one message (S-3, S-8). */
+         * pieces, or with the next one, so one read is not one message (S-3, S-8). */
         char *nl;
         while ((nl = memchr(buf, '\n', have)) == NULL) {
             if (have == sizeof buf)
                 fail("echo longer than %d bytes", BuffSize);
             ssize_t n = recv(fd, buf + have, sizeof buf - have, 0);
+            if (n == -1 && stop_signal)
+                exit_on_stop_signal();
+            if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                fail("no echo from the server within %g s", echo_wait);
+            die_if(n == -1 && errno != EINTR, "recv");
             if (n == 0)
                 fail("the server closed the connection");
-            if (n == -1) {
-                if (errno == EINTR && stop_signal)
-                    exit_on_stop_signal();
-                if (errno == EAGAIN || errno == EWOULDBLOCK)
-                    fail("no echo from the server within %g s", timeout);
-                die_if(errno != EINTR, "recv");
-                continue;
-            }
-            have += (size_t)n;
+            have += n > 0 ? (size_t)n : 0;
         }
         size_t linelen = (size_t)(nl - buf) + 1;
         printf("%.*s\n", (int)(linelen - 1), buf);

@@ -19,7 +19,7 @@ copy_sources() {
         [[ "$output" != *warning* ]]
         [[ "$output" == *"-std=c11 -Wall -Wextra -Wpedantic -Werror"* ]]
         for p in producer consumer memwriter memreader svwriter svreader pipeUN fifoWriter fifoReader \
-            sender receiver mqsender mqreceiver server client shutdown sigreceiver sigsender ipcbench; do
+            sender receiver mqsender mqreceiver server pollserver client shutdown sigreceiver sigsender ipcbench; do
             ls "$BATS_TEST_TMPDIR/$cc"/*/"$p" >/dev/null
         done
     done

@@ -11,6 +11,11 @@
 #   driver="..."   run once the command has printed its first line; {PID}
 #                  is the command's process id ({PARTNER}: the partner's)
 #   stop="1"       stop the partner with SIGTERM once the command is done
+#   needs="CMD:PACKAGE ..."  commands the sample runs that are not the
+#                  suite's (nc, socat): where one is missing, that sample is
+#                  not run, the others still are, and the README's test then
+#                  skips with `need` (naming the Debian package) instead of
+#                  passing
 #
 # In run/partner/driver, ./prog means the pair's program, {U} a suffix
 # unique to the test (so names never collide with other tests; it is removed
@@ -93,9 +98,23 @@ doctest_one() {
     fi
 }
 
+# unmet_need ATTRS : "CMD PACKAGE" for the first command of needs="..."
+# that is missing; fails when all are there (or none is asked for).
+unmet_need() {
+    local want pair
+    want=$(attr "$1" needs) || return 1
+    for pair in $want; do
+        command -v "${pair%%:*}" >/dev/null 2>&1 || {
+            echo "${pair%%:*} ${pair#*:}"
+            return 0
+        }
+    done
+    return 1
+}
+
 # doctests DIR : run every marked sample of DIR/README.md; at least one.
 doctests() {
-    local dir=$1 line attrs="" pending=0 in_block=0 shown="" expected="" failed=0
+    local dir=$1 line attrs="" pending=0 in_block=0 shown="" expected="" failed=0 unmet="" missing=""
     BLOCK=0
     make_wrappers "$dir"
     while IFS= read -r line; do
@@ -106,7 +125,11 @@ doctests() {
             pending=0 in_block=1 shown="" expected=""
         elif [ "$in_block" = 1 ] && [ "$line" = '```' ]; then
             in_block=0
-            doctest_one "$dir" "$attrs" "$shown" "$expected" || failed=1
+            if unmet=$(unmet_need "$attrs"); then
+                missing=${missing:-$unmet} # not run: skipped below, once the others are checked
+            else
+                doctest_one "$dir" "$attrs" "$shown" "$expected" || failed=1
+            fi
         elif [ "$in_block" = 1 ] && [ -z "$shown" ]; then
             shown=${line#\$ }
         elif [ "$in_block" = 1 ]; then
@@ -115,7 +138,12 @@ doctests() {
     done <"$REPO/$dir/README.md"
     cd "$BATS_TEST_TMPDIR" || return 1
     echo "# $BLOCK samples checked in $dir/README.md" >&3
-    [ "$BLOCK" -gt 0 ] && [ "$failed" = 0 ]
+    [ "$BLOCK" -gt 0 ]
+    [ "$failed" = 0 ]
+    if [ -n "$missing" ]; then
+        # shellcheck disable=SC2086 # "CMD PACKAGE": two words
+        need $missing
+    fi
 }
 
 @test "docs: shared-files/README.md samples are what the programs print" { doctests shared-files; }
