@@ -68,6 +68,8 @@ $(BENCH_OBJS): $(B)%.o: %.c
 # The System V pairs key their objects on a header beside the programs
 # (ftok): a build elsewhere (O=dir) gets a copy of it there.
 KEYFILES := message-queues/queue.h shared-memory/svshm.h
+.PHONY: keyfiles
+keyfiles: $(if $(O),$(addprefix $(B),$(KEYFILES)))
 ifneq ($(O),)
 all: $(addprefix $(B),$(KEYFILES))
 $(addprefix $(B),$(KEYFILES)): $(B)%: %

@@ -29,7 +29,7 @@ setup_file() {
     [ "${IPC_VALGRIND:-0}" = 1 ] || [ -n "${IPC_BIN_DIR:-}" ] && return 0 # nothing is traced then
     for cc in gcc clang; do
         command -v "$cc" >/dev/null || continue
-        targets=("$BATS_FILE_TMPDIR/$cc/message-queues/queue.h")
+        targets=(keyfiles) # the ftok key files beside the programs
         for pair in $PAIR_NAMES; do
             pair_info "$pair"
             for prog in "${PAIR_LEFT%% *}" "${PAIR_RIGHT%% *}"; do
@@ -253,7 +253,10 @@ for line in lines[start:]:
     except (IndexError, StopIteration):  # arguments cut off: the name alone
         mark = re.sub(r'\(.*', '', cell)
     if mark:
-        seqs[side].append(mark)
+        # One sequence per process: a forked child ("[child] ...") runs
+        # beside its parent, and how their calls interleave is timing.
+        m = re.match(r'^(\[\w+\]) ', cell)
+        seqs.setdefault(side + (' ' + m.group(1) if m else ''), []).append(mark)
 for side, seq in seqs.items():
     changed = True
     while changed:  # ABAB -> AB, AA -> A: retries and streams
@@ -306,12 +309,14 @@ trace_matches() {
 
 @test "trace shared-files: a gcc and a clang build make the landmark calls of docs/traces/shared-files.txt" { trace_matches shared-files; }
 @test "trace shared-memory: a gcc and a clang build make the landmark calls of docs/traces/shared-memory.txt" { trace_matches shared-memory; }
+@test "trace sysv-shm: a gcc and a clang build make the landmark calls of docs/traces/sysv-shm.txt" { trace_matches sysv-shm; }
 @test "trace pipes: a gcc and a clang build make the landmark calls of docs/traces/pipes.txt" { trace_matches pipes; }
 @test "trace pipeUN: a gcc and a clang build make the landmark calls of docs/traces/pipeUN.txt" { trace_matches pipeUN; }
 @test "trace message-queues: a gcc and a clang build make the landmark calls of docs/traces/message-queues.txt" { trace_matches message-queues; }
 @test "trace posix-mq: a gcc and a clang build make the landmark calls of docs/traces/posix-mq.txt" { trace_matches posix-mq; }
 @test "trace sockets: a gcc and a clang build make the landmark calls of docs/traces/sockets.txt" { trace_matches sockets; }
 @test "trace sockets-unix: a gcc and a clang build make the landmark calls of docs/traces/sockets-unix.txt" { trace_matches sockets-unix; }
+@test "trace pollserver: a gcc and a clang build make the landmark calls of docs/traces/pollserver.txt" { trace_matches pollserver; }
 @test "trace shutdown: a gcc and a clang build make the landmark calls of docs/traces/shutdown.txt" { trace_matches shutdown; }
 @test "trace signals: a gcc and a clang build make the landmark calls of docs/traces/signals.txt" { trace_matches signals; }
 
