@@ -13,11 +13,13 @@
  */
 #define _XOPEN_SOURCE 700 /* XSI: System V queues (msgget, msgrcv) and ftok */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ipc.h>
+#include <sys/file.h>
 #include <sys/msg.h>
 
 #include "ipc.h"
@@ -30,12 +32,15 @@ static const char usage_text[] =
     "  -k, --key-path PATH    file or directory for ftok (default: queue.h beside\n"
     "                         this program, so any working directory works)\n"
     "  -i, --id ID            ftok project id, 1..255 (default: 123)\n"
-    "  -t, --timeout SECONDS  how long to wait for the sender (default: 30)\n"
+    "  -t, --timeout SECONDS  how long to wait for the sender (default: 30; 0: do not wait)\n"
     "  -h, --help             show this help\n"
     "Partner: sender (same -k and -i). Example:\n"
     "  ./receiver -k /tmp/q        (other terminal)  ./sender -k /tmp/q\n";
 
 static int qid = -1;
+static double timeout = 30;
+
+static void wait_turn(const char *key_path, struct backoff *wait);
 
 /* The receiver owns the queue's end: after all six, on failure, on
  * SIGINT/SIGTERM (MQ-4: the article's leaked when the receiver failed). */
@@ -46,14 +51,10 @@ static void remove_queue(void)
     qid = -1;
 }
 
-static bool process_alive(pid_t pid)
-{
-    return kill(pid, 0) == 0 || errno == EPERM;
-}
-
-/* Wait for the sender's queue. A queue whose last sender is gone but which
- * does not hold a full set of messages was left by a killed run: remove it
- * rather than read its leftovers (MQ-4). */
+/* Wait for the sender's queue. A queue whose last sender is gone (queue.h:
+ * a PID now used by a newer process does not count) but which does not hold
+ * a full set of messages was left by a killed run: remove it rather than
+ * read its leftovers (MQ-4). */
 static int find_queue(key_t key, struct backoff *wait)
 {
     for (bool said = false;; said = true) {
@@ -62,7 +63,7 @@ static int find_queue(key_t key, struct backoff *wait)
         if (id != -1) {
             struct msqid_ds ds;
             die_if(msgctl(id, IPC_STAT, &ds) == -1, "msgctl IPC_STAT");
-            if (ds.msg_lspid == 0 || process_alive(ds.msg_lspid) || ds.msg_qnum == MsgCount)
+            if (ds.msg_lspid == 0 || sender_alive(ds.msg_lspid, ds.msg_stime) || ds.msg_qnum == MsgCount)
                 return id;
             note("removed a stale queue with %lu leftover messages", (unsigned long)ds.msg_qnum);
             die_if(msgctl(id, IPC_RMID, NULL) == -1 && errno != EIDRM, "msgctl IPC_RMID");
@@ -77,7 +78,7 @@ static int find_queue(key_t key, struct backoff *wait)
                 msgctl(late, IPC_RMID, NULL);
             if (stop_signal)
                 exit_on_stop_signal();
-            fail("gave up: no sender created the queue");
+            fail("gave up after %g s: no sender created the queue", timeout);
         }
     }
 }
@@ -86,7 +87,6 @@ int main(int argc, char *argv[])
 {
     char key_path[PATH_MAX];
     long id = ProjectId;
-    double timeout = 30;
     static const struct option longopts[] = {{"key-path", required_argument, NULL, 'k'},
                                              {"id", required_argument, NULL, 'i'},
                                              {"timeout", required_argument, NULL, 't'},
@@ -110,6 +110,7 @@ int main(int argc, char *argv[])
     key_t key = ftok(key_path, (int)id);
     die_if(key == -1, "ftok %s", key_path);
     struct backoff wait = backoff_start(timeout);
+    wait_turn(key_path, &wait); /* one receiver per key */
     qid = find_queue(key, &wait);
     atexit(remove_queue);
 
@@ -147,4 +148,28 @@ int main(int argc, char *argv[])
     die_if(msgctl(qid, IPC_RMID, NULL) == -1, "msgctl IPC_RMID");
     qid = -1;
     return 0;
+}
+
+/* Two receivers on one key would split the six messages between them, and
+ * neither would get its six. The key file is all they share before the
+ * queue exists: the first holds a lock on it (flock, which only needs the
+ * file open for reading; like ftok, we never change it), and a second waits
+ * for its turn. The lock goes when the receiver ends, however it ends. */
+static void wait_turn(const char *key_path, struct backoff *wait)
+{
+    int fd = open(key_path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    die_if(fd == -1, "open %s", key_path);
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return; /* fd stays open: the lock with it */
+    die_if(errno != EWOULDBLOCK, "flock %s", key_path);
+    note("waiting for the receiver that holds %s", key_path);
+    alarm_after(wait->deadline - now_monotonic());
+    while (flock(fd, LOCK_EX) == -1) {
+        if (errno == EINTR && stop_signal)
+            exit_on_stop_signal();
+        if (errno == EINTR && timed_out)
+            fail("gave up after %g s: another receiver kept %s", timeout, key_path);
+        die_if(errno != EINTR, "flock %s", key_path);
+    }
+    alarm_off();
 }
