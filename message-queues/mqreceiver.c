@@ -32,8 +32,10 @@ static const char usage_text[] =
 
 static const char *name = PosixQueueName;
 static double timeout = 30;
+static mqd_t held = (mqd_t)-1; /* the queue waited on, until taken off its name */
 
 static mqd_t open_queue(struct backoff *wait);
+static void remove_held_queue(void);
 static bool take_queue(mqd_t mq);
 static _Noreturn void give_up(mqd_t mq);
 
@@ -62,15 +64,18 @@ int main(int argc, char *argv[])
      * queue off its name: no other receiver can take it, and a new sender
      * makes a new one. (Retry with back-off, bounded.) */
     struct backoff wait = backoff_start(timeout);
-    mqd_t mq = open_queue(&wait);
+    mqd_t mq = held = open_queue(&wait);
+    atexit(remove_held_queue);
     for (;;) {
         struct mq_attr attr;
         die_if(mq_getattr(mq, &attr) == -1, "mq_getattr");
-        if (attr.mq_curmsgs >= MsgCount && take_queue(mq))
+        if (attr.mq_curmsgs >= MsgCount && take_queue(mq)) {
+            held = (mqd_t)-1; /* nameless now: it ends when we close it */
             break;
+        }
         if (!queue_named(mq)) { /* replaced by a new sender: follow the name */
             die_if(mq_close(mq) == -1, "mq_close");
-            mq = open_queue(&wait);
+            mq = held = open_queue(&wait);
         } else if (!backoff_wait(&wait)) {
             give_up(mq);
         }
@@ -137,8 +142,18 @@ static bool take_queue(mqd_t mq)
     return true;
 }
 
-/* Stopped, or out of time. Ending the queue is the receiver's job, even one
- * that appeared just now (MQ-4) - unless a live sender still holds it. */
+/* Ending the queue is the receiver's job, after a failure too (MQ-4), but
+ * only under its lock (take_queue): at exit, and quietly. */
+static void remove_held_queue(void)
+{
+    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    if (held != (mqd_t)-1 && fcntl(held, F_SETLK, &lock) == 0 && queue_named(held))
+        mq_unlink(name);
+    held = (mqd_t)-1;
+}
+
+/* Stopped, or out of time: remove the queue, even one that appeared just
+ * now - unless a live sender still holds it. */
 static void give_up(mqd_t mq)
 {
     struct mq_attr attr = {.mq_curmsgs = -1};
@@ -146,6 +161,7 @@ static void give_up(mqd_t mq)
         mq = mq_open(name, O_RDWR);
     if (mq != (mqd_t)-1 && mq_getattr(mq, &attr) == 0 && PosixQueueFits(attr))
         take_queue(mq);
+    held = (mqd_t)-1;
     if (stop_signal)
         exit_on_stop_signal();
     if (attr.mq_curmsgs == -1)
