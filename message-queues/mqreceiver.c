@@ -4,11 +4,10 @@
  *
  *     terminal 1: ./mqsender          terminal 2: ./mqreceiver
  *
- * mq_receive returns the oldest message of the highest priority: msg5,
- * msg6, msg3, msg4, msg1, msg2. Compare the System V receiver, which asks
- * for a type. mq_timedreceive gives the wait its own timeout. The receiver
- * removes the queue (mq_unlink) when it is done, fails, or is stopped.
- */
+ * mq_receive returns the oldest message of the highest priority: msg5, msg6,
+ * msg3, msg4, msg1, msg2 (the System V receiver asks for a type instead). The
+ * receiver takes the queue off its name (mq_unlink) before it receives, and
+ * removes it too when it fails or is stopped. */
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008: mq_open, mq_timedreceive */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +21,8 @@
 
 static const char usage_text[] =
     "Usage: mqreceiver [-q NAME] [-t SECONDS]\n"
-    "Receive msg1..msg6 from mqsender's POSIX queue, highest priority first, then\n"
-    "remove the queue.\n"
+    "Receive msg1..msg6 from mqsender's POSIX queue, highest priority first, and\n"
+    "remove the queue. A second mqreceiver waits for the next mqsender.\n"
     "  -q, --queue NAME       queue name (default: " PosixQueueName ")\n"
     "  -t, --timeout SECONDS  how long to wait for the sender (default: 30; 0: do not wait)\n"
     "  -h, --help             show this help\n"
@@ -157,10 +156,9 @@ static void remove_held_queue(void)
 static void give_up(mqd_t mq)
 {
     struct mq_attr attr = {.mq_curmsgs = -1};
-    if (mq == (mqd_t)-1)
-        mq = mq_open(name, O_RDWR);
-    if (mq != (mqd_t)-1 && mq_getattr(mq, &attr) == 0 && PosixQueueFits(attr))
-        take_queue(mq);
+    held = mq != (mqd_t)-1 ? mq : mq_open(name, O_RDWR);
+    if (held != (mqd_t)-1 && mq_getattr(held, &attr) == 0 && PosixQueueFits(attr))
+        remove_held_queue();
     held = (mqd_t)-1;
     if (stop_signal)
         exit_on_stop_signal();

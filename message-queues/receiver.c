@@ -1,21 +1,18 @@
 /* receiver.c - take six messages off a System V queue, by type.
  *
- * Partner: sender. Protocol: queue.h. Article: "Inter-process
- * communication in Linux", part 2 (Using pipes and message queues),
- * Example 6.
+ * Partner: sender. Protocol: queue.h. Article: "Inter-process communication
+ * in Linux", part 2 (Using pipes and message queues), Example 6.
  *
  *     ./sender      (then, in this or another terminal)      ./receiver
  *
  * msgrcv(..., type, ...) takes the first message *of that type*, wherever it
  * is in the queue: asking for 3,1,2,1,3,2 yields msg5, msg1, msg3, msg2, msg6,
- * msg4. Started before the sender, the receiver waits for the queue and
- * then blocks in msgrcv (not IPC_NOWAIT, MQ-3). It always removes the queue.
- */
+ * msg4. Started before the sender, the receiver waits for the queue, then
+ * blocks in msgrcv (not IPC_NOWAIT, MQ-3). It always removes the queue. */
 #define _XOPEN_SOURCE 700 /* XSI: System V queues (msgget, msgrcv) and ftok */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ipc.h>
@@ -29,8 +26,8 @@ static const char usage_text[] =
     "Usage: receiver [-k PATH] [-i ID] [-t SECONDS]\n"
     "Receive msg1..msg6 from the sender's System V queue, asking for types\n"
     "3,1,2,1,3,2, then remove the queue.\n"
-    "  -k, --key-path PATH    file or directory for ftok (default: queue.h beside\n"
-    "                         this program, so any working directory works)\n"
+    "  -k, --key-path PATH    file or directory for ftok, read only, and locked: one\n"
+    "                         receiver per key (default: queue.h beside this program)\n"
     "  -i, --id ID            ftok project id, 1..255 (default: 123)\n"
     "  -t, --timeout SECONDS  how long to wait for the sender (default: 30; 0: do not wait)\n"
     "  -h, --help             show this help\n"
@@ -51,10 +48,9 @@ static void remove_queue(void)
     qid = -1;
 }
 
-/* Wait for the sender's queue. A queue whose last sender is gone (queue.h:
- * a PID now used by a newer process does not count) but which does not hold
- * a full set of messages was left by a killed run: remove it rather than
- * read its leftovers (MQ-4). */
+/* Wait for the sender's queue. One whose last sender is gone (sender_alive)
+ * and which does not hold a full set of messages was left by a killed run:
+ * remove it rather than read its leftovers (MQ-4). */
 static int find_queue(key_t key, struct backoff *wait)
 {
     for (bool said = false;; said = true) {
@@ -71,8 +67,7 @@ static int find_queue(key_t key, struct backoff *wait)
         if (!said)
             note("waiting for a sender to create the queue (key 0x%08x)", (unsigned)key);
         if (!backoff_wait(wait)) {
-            /* Stopped or timed out: the run is over, and ending the queue
-             * is the receiver's job, even one that appeared just now. */
+            /* Stopped or out of time: end even a queue that appeared now. */
             int late = msgget(key, 0);
             if (late != -1)
                 msgctl(late, IPC_RMID, NULL);
@@ -123,8 +118,7 @@ int main(int argc, char *argv[])
         /* Blocks until a message of this type is there; SIGALRM bounds
          * the wait. The size is the payload's (MQ-1); without MSG_NOERROR
          * a longer message is an error (E2BIG), not silently cut. */
-        double left = wait.deadline - now_monotonic();
-        alarm_after(left);
+        alarm_after(wait.deadline - now_monotonic());
         ssize_t n = msgrcv(qid, &msg, sizeof msg.payload, ReceiveTypes[i], 0);
         alarm_off();
         if (n == -1) {
@@ -150,11 +144,10 @@ int main(int argc, char *argv[])
     return 0;
 }
 
-/* Two receivers on one key would split the six messages between them, and
- * neither would get its six. The key file is all they share before the
- * queue exists: the first holds a lock on it (flock, which only needs the
- * file open for reading; like ftok, we never change it), and a second waits
- * for its turn. The lock goes when the receiver ends, however it ends. */
+/* Two receivers on one key would split the six messages, and neither get
+ * its six. The key file is all they share before the queue exists: the first
+ * locks it (flock: read access is enough; like ftok, we never change it), a
+ * second waits for its turn. The kernel drops the lock when we end. */
 static void wait_turn(const char *key_path, struct backoff *wait)
 {
     int fd = open(key_path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);

@@ -6,8 +6,7 @@
  *     terminal 1: ./memwriter         terminal 2: ./memreader
  *
  * Either may start first. The writer stays until the reader has posted "done"
- * (not a fixed 12-second nap, ERRATA SHM-4), then removes the segment and both
- * semaphores. A second writer with the same names refuses. */
+ * (no 12-second nap, ERRATA SHM-4), then removes the segment and semaphores. */
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008: shm_open, ftruncate, sem_timedwait (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,9 +40,8 @@ static bool own_segment, own_ready, own_done; /* what this run created */
 
 static int claim_names(void);
 
-/* Remove what this run created, semaphores first (shmem.h); a writer that
- * refused created nothing. Registered with atexit, so it also runs when die()
- * exits half way, before the exit drops our lock. */
+/* Remove what this run created, semaphores first (shmem.h). Registered with
+ * atexit, so it also runs when die() exits half way, before the lock goes. */
 static void unlink_objects(void)
 {
     if (own_ready)
@@ -55,9 +53,8 @@ static void unlink_objects(void)
     own_segment = own_ready = own_done = false;
 }
 
-/* A semaphore left by a killed run (kill -9 skips all cleanup) holds an old
- * value: never reuse it (SHM-7). Opened first: glibc refuses a symlink or a
- * directory there, not a semaphore, and so do we (exit 1, nothing touched). */
+/* A semaphore left by a killed run holds an old value: never reuse it (SHM-7).
+ * Opened first: glibc refuses a symlink or directory there, and so do we. */
 static void remove_stale_sem(const char *name)
 {
     sem_t *old = sem_open(name, 0);
@@ -97,8 +94,7 @@ int main(int argc, char *argv[])
         usage(usage_text, "--sem: name too long");
     catch_stop_signals();
 
-    /* A new segment, locked while we live: refuse if a live writer has these
-     * names, remove what a killed one left (SHM-7). */
+    /* Our own segment, locked while we live; what a killed run left goes. */
     int fd = claim_names();
 
     /* Both semaphores start at 0: nothing written, nothing read. O_EXCL: never
