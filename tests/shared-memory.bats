@@ -65,31 +65,6 @@ leave() {
     done
 }
 
-# as_nobody NAME ARGS... : run a program as user nobody (65534), with no
-# groups: CI runs as root, which file permissions do not stop.
-as_nobody() {
-    cmd_for "$@"
-    setpriv --reuid=65534 --regid=65534 --clear-groups "${CMD[@]}"
-}
-
-# fingerprint PATH : what must not change: type, mode, owner, size, times,
-# inode, contents (of a file), target (of a symlink).
-fingerprint() {
-    stat -c '%F %a %u %s %Y %Z %i' "$1"
-    if [ -L "$1" ]; then readlink "$1"; elif [ -f "$1" ]; then md5sum <"$1"; fi
-}
-
-# with_fd_limit N NAME ARGS... : run a program with at most N descriptors,
-# and only 0, 1 and 2 open (bats keeps some of its own open).
-with_fd_limit() {
-    local n=$1
-    shift
-    cmd_for "$@"
-    # shellcheck disable=SC2016 # expanded by the inner bash
-    bash -c 'for f in $(ls "/proc/$$/fd"); do [ "$f" -le 2 ] || exec {f}>&-; done
-        ulimit -n "$1" && shift && exec "$@"' _ "$n" "${CMD[@]}"
-}
-
 @test "no arguments: the article's run, writer first; shm_unlink and sem_unlink leave nothing (SHM-2, SHM-3)" {
     private_namespace # the default names are machine-wide
     start_bg writer shared-memory/memwriter
