@@ -294,10 +294,17 @@ signal_storm() {
 
 # as_nobody NAME ARGS... : run a program as user nobody (65534) with no
 # groups, for tests about permissions (CI runs as root, which they do not
-# stop). Its objects must then be reachable by nobody.
+# stop). Its objects must then be reachable by nobody. Under valgrind its
+# log goes to a directory nobody may write, then where teardown looks.
 as_nobody() {
+    local logs rc=0
     cmd_for "$@"
-    setpriv --reuid=65534 --regid=65534 --clear-groups "${CMD[@]}"
+    logs=$(mktemp -d) && chmod 1777 "$logs" || return 1
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "${CMD[@]/#--log-file=$BATS_TEST_TMPDIR\//--log-file=$logs/}" || rc=$?
+    mv "$logs"/* "$BATS_TEST_TMPDIR"/ 2>/dev/null
+    rm -rf "$logs"
+    return "$rc"
 }
 
 # fingerprint PATH : what a program must not change: type, mode, owner,
