@@ -40,17 +40,18 @@ py_sysv() {
     py "$SYSV_PRELUDE$1" "$KEY" "${@:2}"
 }
 
-# py_hold_queue : a live python3 sender that sent one type-1 message and
-# stays until ./hold is removed, so a receiver asking for type 3 blocks.
+# py_hold_queue [PAYLOAD TYPE] : a live python3 sender that sent one message
+# (default: "one", type 1, so a receiver asking for type 3 blocks) and stays
+# until ./hold is removed.
 py_hold_queue() {
     need_py_module sysv_ipc python3-sysv-ipc
     touch hold
     spawn_py py "$SYSV_PRELUDE"'
 q = sysv_ipc.MessageQueue(key, sysv_ipc.IPC_CREX, mode=0o600)
-q.send(b"one\0", type=1)
+q.send(sys.argv[2].encode() + b"\0", type=int(sys.argv[3]))
 print("sent", flush=True)
 import time
-while os.path.exists("hold"): time.sleep(0.01)' "$KEY"
+while os.path.exists("hold"): time.sleep(0.01)' "$KEY" "${1:-one}" "${2:-1}"
     HOLDER=$LAST_PID
     wait_for_line py.out sent
 }
@@ -509,23 +510,14 @@ INSIDE
 }
 
 @test "a message longer than the payload is an error, never cut short (MQ-1)" {
-    need_py_module sysv_ipc python3-sysv-ipc
-    touch hold
-    spawn_py py "$SYSV_PRELUDE"'
-q = sysv_ipc.MessageQueue(key, sysv_ipc.IPC_CREX, mode=0o600)
-q.send(b"much too long\0", type=3)
-print("sent", flush=True)
-import time
-while os.path.exists("hold"): time.sleep(0.01)' "$KEY"
-    holder=$LAST_PID
-    wait_for_line py.out sent
+    py_hold_queue "much too long" 3
     run --separate-stderr prog message-queues/receiver "${K[@]}"
     [ "$status" -eq 1 ]
     [ -z "$output" ]
     expect_equal "$stderr" "receiver: msgrcv: Argument list too long"
     refute sysv_queue_exists "$KEY" # removed on failure too
     rm hold
-    wait_exit "$holder"
+    wait_exit "$HOLDER"
 }
 
 @test "SIGINT or SIGTERM to a receiver still waiting for the queue: it ends by that signal and leaves nothing (MQ-4)" {
