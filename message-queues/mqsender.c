@@ -18,6 +18,7 @@
 #include <mqueue.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "ipc.h"
 #include "queue.h"
@@ -26,18 +27,22 @@ static const char usage_text[] =
     "Usage: mqsender [-q NAME]\n"
     "Create a POSIX message queue (replacing one left by an earlier run) and send\n"
     "msg1..msg6 with priorities 1,1,2,2,3,3. The queue stays for mqreceiver.\n"
+    "Refuses (exit 1) while another mqsender is sending on the same name.\n"
     "  -q, --queue NAME  queue name (default: " PosixQueueName ")\n"
     "  -h, --help        show this help\n"
     "Partner: mqreceiver (same -q). Example (two terminals):\n"
     "  ./mqsender -q /demo        ./mqreceiver -q /demo\n";
 
 static const char *name = PosixQueueName;
-static bool complete = false;
+static bool own_queue = false; /* created and locked by us, not complete yet */
+
+static mqd_t claim_queue(void);
 
 static void unlink_unfinished_queue(void)
 {
-    if (!complete)
-        mq_unlink(name);
+    if (own_queue)
+        mq_unlink(name); /* safe: our lock keeps other senders off the name */
+    own_queue = false;
 }
 
 int main(int argc, char *argv[])
@@ -57,31 +62,65 @@ int main(int argc, char *argv[])
         usage(usage_text, "unexpected argument '%s'", argv[optind]);
     catch_stop_signals();
 
-    /* A queue left under this name by an unfinished run: remove it. */
-    if (mq_unlink(name) == 0)
-        note("removed %s left by an earlier run", name);
-    else
-        die_if(errno != ENOENT, "mq_unlink %s", name);
+    /* A new queue, locked while we send: refuse if a live mqsender has the
+     * name, replace a queue left by an earlier run. */
+    mqd_t mq = claim_queue();
 
-    /* Room for all six; each message at most MsgLen + 1 bytes. */
-    struct mq_attr attr = {.mq_maxmsg = MsgCount, .mq_msgsize = MsgLen + 1};
-    mqd_t mq = mq_open(name, O_WRONLY | O_CREAT | O_EXCL, AccessPerms, &attr);
-    die_if(mq == (mqd_t)-1, "mq_open %s", name);
-    atexit(unlink_unfinished_queue);
-
-    for (int i = 0; i < MsgCount; i++) {
+    for (int i = 0; i < MsgCount && !stop_signal; i++) {
         /* The length is the payload's; the priority (0..31 at least) sorts
          * the queue. mq_send blocks if the queue is full. */
         if (mq_send(mq, Payloads[i], MsgLen + 1, (unsigned)SendTypes[i]) == -1) {
-            if (errno == EINTR && stop_signal) {
-                mq_unlink(name);
-                exit_on_stop_signal();
-            }
-            die("mq_send %s", name);
+            die_if(!stop_signal, "mq_send %s", name);
+            break; /* interrupted by SIGINT/SIGTERM */
         }
         printf("%s sent with priority %d\n", Payloads[i], SendTypes[i]);
     }
-    complete = true; /* the queue now belongs to the receiver */
-    die_if(mq_close(mq) == -1, "mq_close");
+    if (stop_signal) { /* stopped while sending: the queue goes too */
+        unlink_unfinished_queue();
+        exit_on_stop_signal();
+    }
+    own_queue = false; /* complete: the queue now belongs to the receiver */
+    die_if(mq_close(mq) == -1, "mq_close"); /* drops the lock: "all sent" */
     return 0;
+}
+
+/* Own the name: a queue this run created (O_EXCL), write-locked (fcntl, on
+ * the descriptor an mqd_t is on Linux) and still under its name. A queue
+ * already there is locked by a live process (a sender still sending, or a
+ * receiver taking it): refuse, touching nothing; or, unlocked, was left by
+ * an earlier run: take its lock, remove it, try again. */
+static mqd_t claim_queue(void)
+{
+    struct mq_attr attr = {.mq_maxmsg = MsgCount, .mq_msgsize = MsgLen + 1}; /* room for six */
+    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    for (int tries = 0; tries < 100; tries++) {
+        mqd_t mq = mq_open(name, O_WRONLY | O_CREAT | O_EXCL, AccessPerms, &attr);
+        if (mq != (mqd_t)-1 && fcntl(mq, F_SETLK, &lock) == 0 && queue_named(mq)) {
+            own_queue = true;
+            atexit(unlink_unfinished_queue);
+            return mq;
+        }
+        if (mq != (mqd_t)-1) { /* taken for a leftover before we locked it: again */
+            die_if(mq_close(mq) == -1, "mq_close");
+            continue;
+        }
+        die_if(errno != EEXIST, "mq_open %s", name);
+        if ((mq = mq_open(name, O_WRONLY)) == (mqd_t)-1 && errno == ENOENT)
+            continue; /* removed meanwhile */
+        struct mq_attr old;
+        die_if(mq == (mqd_t)-1 || mq_getattr(mq, &old) == -1, "mq_open %s", name);
+        if (!PosixQueueFits(old))
+            fail("%s is not an mqsender queue (%ld messages of %ld bytes): leaving it alone", name,
+                 (long)old.mq_maxmsg, (long)old.mq_msgsize);
+        if (fcntl(mq, F_SETLK, &lock) == -1) {
+            die_if(errno != EAGAIN && errno != EACCES, "fcntl F_SETLK %s", name);
+            fail("another process is using %s", name);
+        }
+        if (queue_named(mq)) { /* a leftover: its messages must never be read as ours */
+            die_if(mq_unlink(name) == -1, "mq_unlink %s", name);
+            note("removed %s left by an earlier run", name);
+        }
+        die_if(mq_close(mq) == -1, "mq_close");
+    }
+    fail("%s keeps changing: gave up", name);
 }

@@ -11,7 +11,12 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ProjectId 123  /* ftok's project id: only its low 8 bits count (MQ-5), so 1..255 */
@@ -19,6 +24,21 @@
 #define MsgCount 6
 #define AccessPerms 0600          /* owner only (the article used 0666, MQ-6) */
 #define PosixQueueName "/mqpair"  /* the POSIX pair's queue: /dev/mqueue/mqpair */
+
+/* A POSIX queue made for this protocol (struct mq_attr): room for the six,
+ * each message exactly MsgLen + 1 bytes. mqsender creates it so; a queue
+ * with other attributes under the name is someone else's, left alone. */
+#define PosixQueueFits(a) ((a).mq_maxmsg >= MsgCount && (a).mq_msgsize == MsgLen + 1)
+
+/* On Linux an mqd_t is a file descriptor (mq_overview(7)), and fstat works on
+ * it. A queue whose name was removed (mq_unlink) lives on for those who have
+ * it open, with no link: false means that the name, if it exists again, now
+ * refers to another queue. */
+static inline bool queue_named(int mq)
+{
+    struct stat st;
+    return fstat(mq, &st) == 0 && st.st_nlink > 0;
+}
 
 /* A System V message: a positive type, then the payload. msgsnd and
  * msgrcv take the size of the payload only, not of the whole struct (MQ-1). */
@@ -49,6 +69,38 @@ static inline int default_key_path(char *buf, size_t size)
     }
     memcpy(slash + 1, KeyFile, sizeof KeyFile);
     return 0;
+}
+
+/* Is the process that last sent to a System V queue (msg_lspid, at time
+ * msg_stime, in whole seconds) still running? kill(pid, 0) only says that
+ * *a* process has that PID: PIDs are reused, so it may be a newer one. The
+ * one we find must have started before the second after the send. Its start
+ * is field 22 of /proc/PID/stat, in clock ticks since boot; /proc/uptime
+ * gives the seconds since boot, to the hundredth. */
+static inline bool sender_alive(pid_t pid, time_t sent)
+{
+    if (pid <= 0 || (kill(pid, 0) == -1 && errno != EPERM))
+        return false;
+    char path[32], line[1024];
+    unsigned long long ticks;
+    double up;
+    struct timespec now;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(line, 1, sizeof line - 1, f) : 0;
+    if (f)
+        fclose(f);
+    line[n] = '\0';
+    const char *fields = strrchr(line, ')'); /* the name may hold spaces */
+    if (!fields || sscanf(fields + 2, "%*c%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s%*s %llu",
+                          &ticks) != 1 || (f = fopen("/proc/uptime", "r")) == NULL)
+        return true; /* it exists, and /proc cannot say more */
+    n = (size_t)fscanf(f, "%lf", &up);
+    fclose(f);
+    if (n != 1 || clock_gettime(CLOCK_REALTIME, &now) == -1)
+        return true;
+    double started = (double)now.tv_sec + (double)now.tv_nsec / 1e9 - up + (double)ticks / (double)sysconf(_SC_CLK_TCK);
+    return started < (double)sent + 1;
 }
 
 #endif

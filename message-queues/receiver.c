@@ -1,23 +1,22 @@
 /* receiver.c - take six messages off a System V queue, by type.
  *
- * Partner: sender. Protocol: queue.h. Article: "Inter-process
- * communication in Linux", part 2 (Using pipes and message queues),
- * Example 6.
+ * Partner: sender. Protocol: queue.h. Article: "Inter-process communication
+ * in Linux", part 2 (Using pipes and message queues), Example 6.
  *
  *     ./sender      (then, in this or another terminal)      ./receiver
  *
  * msgrcv(..., type, ...) takes the first message *of that type*, wherever it
  * is in the queue: asking for 3,1,2,1,3,2 yields msg5, msg1, msg3, msg2, msg6,
- * msg4. Started before the sender, the receiver waits for the queue and
- * then blocks in msgrcv (not IPC_NOWAIT, MQ-3). It always removes the queue.
- */
+ * msg4. Started before the sender, the receiver waits for the queue, then
+ * blocks in msgrcv (not IPC_NOWAIT, MQ-3). It always removes the queue. */
 #define _XOPEN_SOURCE 700 /* XSI: System V queues (msgget, msgrcv) and ftok */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ipc.h>
+#include <sys/file.h>
 #include <sys/msg.h>
 
 #include "ipc.h"
@@ -27,15 +26,18 @@ static const char usage_text[] =
     "Usage: receiver [-k PATH] [-i ID] [-t SECONDS]\n"
     "Receive msg1..msg6 from the sender's System V queue, asking for types\n"
     "3,1,2,1,3,2, then remove the queue.\n"
-    "  -k, --key-path PATH    file or directory for ftok (default: queue.h beside\n"
-    "                         this program, so any working directory works)\n"
+    "  -k, --key-path PATH    file or directory for ftok, read only, and locked: one\n"
+    "                         receiver per key (default: queue.h beside this program)\n"
     "  -i, --id ID            ftok project id, 1..255 (default: 123)\n"
-    "  -t, --timeout SECONDS  how long to wait for the sender (default: 30)\n"
+    "  -t, --timeout SECONDS  how long to wait for the sender (default: 30; 0: do not wait)\n"
     "  -h, --help             show this help\n"
     "Partner: sender (same -k and -i). Example:\n"
     "  ./receiver -k /tmp/q        (other terminal)  ./sender -k /tmp/q\n";
 
 static int qid = -1;
+static double timeout = 30;
+
+static void wait_turn(const char *key_path, struct backoff *wait);
 
 /* The receiver owns the queue's end: after all six, on failure, on
  * SIGINT/SIGTERM (MQ-4: the article's leaked when the receiver failed). */
@@ -46,14 +48,9 @@ static void remove_queue(void)
     qid = -1;
 }
 
-static bool process_alive(pid_t pid)
-{
-    return kill(pid, 0) == 0 || errno == EPERM;
-}
-
-/* Wait for the sender's queue. A queue whose last sender is gone but which
- * does not hold a full set of messages was left by a killed run: remove it
- * rather than read its leftovers (MQ-4). */
+/* Wait for the sender's queue. One whose last sender is gone (sender_alive)
+ * and which does not hold a full set of messages was left by a killed run:
+ * remove it rather than read its leftovers (MQ-4). */
 static int find_queue(key_t key, struct backoff *wait)
 {
     for (bool said = false;; said = true) {
@@ -62,7 +59,7 @@ static int find_queue(key_t key, struct backoff *wait)
         if (id != -1) {
             struct msqid_ds ds;
             die_if(msgctl(id, IPC_STAT, &ds) == -1, "msgctl IPC_STAT");
-            if (ds.msg_lspid == 0 || process_alive(ds.msg_lspid) || ds.msg_qnum == MsgCount)
+            if (ds.msg_lspid == 0 || sender_alive(ds.msg_lspid, ds.msg_stime) || ds.msg_qnum == MsgCount)
                 return id;
             note("removed a stale queue with %lu leftover messages", (unsigned long)ds.msg_qnum);
             die_if(msgctl(id, IPC_RMID, NULL) == -1 && errno != EIDRM, "msgctl IPC_RMID");
@@ -70,14 +67,13 @@ static int find_queue(key_t key, struct backoff *wait)
         if (!said)
             note("waiting for a sender to create the queue (key 0x%08x)", (unsigned)key);
         if (!backoff_wait(wait)) {
-            /* Stopped or timed out: the run is over, and ending the queue
-             * is the receiver's job, even one that appeared just now. */
+            /* Stopped or out of time: end even a queue that appeared now. */
             int late = msgget(key, 0);
             if (late != -1)
                 msgctl(late, IPC_RMID, NULL);
             if (stop_signal)
                 exit_on_stop_signal();
-            fail("gave up: no sender created the queue");
+            fail("gave up after %g s: no sender created the queue", timeout);
         }
     }
 }
@@ -86,7 +82,6 @@ int main(int argc, char *argv[])
 {
     char key_path[PATH_MAX];
     long id = ProjectId;
-    double timeout = 30;
     static const struct option longopts[] = {{"key-path", required_argument, NULL, 'k'},
                                              {"id", required_argument, NULL, 'i'},
                                              {"timeout", required_argument, NULL, 't'},
@@ -110,6 +105,7 @@ int main(int argc, char *argv[])
     key_t key = ftok(key_path, (int)id);
     die_if(key == -1, "ftok %s", key_path);
     struct backoff wait = backoff_start(timeout);
+    wait_turn(key_path, &wait); /* one receiver per key */
     qid = find_queue(key, &wait);
     atexit(remove_queue);
 
@@ -122,8 +118,7 @@ int main(int argc, char *argv[])
         /* Blocks until a message of this type is there; SIGALRM bounds
          * the wait. The size is the payload's (MQ-1); without MSG_NOERROR
          * a longer message is an error (E2BIG), not silently cut. */
-        double left = wait.deadline - now_monotonic();
-        alarm_after(left);
+        alarm_after(wait.deadline - now_monotonic());
         ssize_t n = msgrcv(qid, &msg, sizeof msg.payload, ReceiveTypes[i], 0);
         alarm_off();
         if (n == -1) {
@@ -147,4 +142,27 @@ int main(int argc, char *argv[])
     die_if(msgctl(qid, IPC_RMID, NULL) == -1, "msgctl IPC_RMID");
     qid = -1;
     return 0;
+}
+
+/* Two receivers on one key would split the six messages, and neither get
+ * its six. The key file is all they share before the queue exists: the first
+ * locks it (flock: read access is enough; like ftok, we never change it), a
+ * second waits for its turn. The kernel drops the lock when we end. */
+static void wait_turn(const char *key_path, struct backoff *wait)
+{
+    int fd = open(key_path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    die_if(fd == -1, "open %s", key_path);
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return; /* fd stays open: the lock with it */
+    die_if(errno != EWOULDBLOCK, "flock %s", key_path);
+    note("waiting for the receiver that holds %s", key_path);
+    alarm_after(wait->deadline - now_monotonic());
+    while (flock(fd, LOCK_EX) == -1) {
+        if (errno == EINTR && stop_signal)
+            exit_on_stop_signal();
+        if (errno == EINTR && timed_out)
+            fail("gave up after %g s: another receiver kept %s", timeout, key_path);
+        die_if(errno != EINTR, "flock %s", key_path);
+    }
+    alarm_off();
 }

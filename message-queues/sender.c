@@ -24,6 +24,7 @@ static const char usage_text[] =
     "Usage: sender [-k PATH] [-i ID]\n"
     "Create a System V message queue (replacing one left by an earlier run) and\n"
     "send msg1..msg6 with types 1,1,2,2,3,3. The queue stays for the receiver.\n"
+    "Refuses (exit 1) while another sender is sending on the same key.\n"
     "  -k, --key-path PATH  file or directory for ftok (default: queue.h beside\n"
     "                       this program, so any working directory works)\n"
     "  -i, --id ID          ftok project id, 1..255 (default: 123)\n"
@@ -66,10 +67,16 @@ int main(int argc, char *argv[])
     key_t key = ftok(key_path, (int)id);
     die_if(key == -1, "ftok %s", key_path);
 
-    /* A queue already under this key was left by a run that did not finish
-     * (MQ-4): its messages would be read as ours. Remove it. */
+    /* A queue already under this key: if its last sender still runs, it is
+     * another sender's, mid-run: refuse, touching nothing. Otherwise it was
+     * left by a run that did not finish (MQ-4): its messages would be read
+     * as ours. Remove it. */
     int old = msgget(key, 0);
     if (old != -1) {
+        struct msqid_ds ds;
+        die_if(msgctl(old, IPC_STAT, &ds) == -1, "msgctl IPC_STAT (key 0x%08x)", (unsigned)key);
+        if (sender_alive(ds.msg_lspid, ds.msg_stime))
+            fail("another sender (PID %d) is using key 0x%08x", (int)ds.msg_lspid, (unsigned)key);
         die_if(msgctl(old, IPC_RMID, NULL) == -1, "msgctl IPC_RMID (stale queue)");
         note("removed a queue left by an earlier run (key 0x%08x)", (unsigned)key);
     } else {
@@ -81,19 +88,20 @@ int main(int argc, char *argv[])
     die_if(qid == -1, "msgget key 0x%08x", (unsigned)key);
     atexit(remove_unfinished_queue);
 
-    for (int i = 0; i < MsgCount; i++) {
+    for (int i = 0; i < MsgCount && !stop_signal; i++) {
         queuedMessage msg = {.type = SendTypes[i]};
         snprintf(msg.payload, sizeof msg.payload, "%s", Payloads[i]);
         /* The size is the payload's, not sizeof msg (MQ-1). Without
          * IPC_NOWAIT, msgsnd waits if the queue is full; checked (MQ-2). */
         if (msgsnd(qid, &msg, sizeof msg.payload, 0) == -1) {
-            if (errno == EINTR && stop_signal) {
-                remove_unfinished_queue();
-                exit_on_stop_signal();
-            }
-            die("msgsnd");
+            die_if(!stop_signal, "msgsnd");
+            break; /* interrupted by SIGINT/SIGTERM */
         }
         printf("%s sent as type %i\n", msg.payload, (int)msg.type);
+    }
+    if (stop_signal) { /* stopped while sending: the queue goes too */
+        remove_unfinished_queue();
+        exit_on_stop_signal();
     }
     qid = -1; /* complete: the queue now belongs to the receiver */
     return 0;

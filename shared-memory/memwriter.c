@@ -1,15 +1,12 @@
 /* memwriter.c - put a line of text in POSIX shared memory and tell the reader.
  *
- * Partner: memreader. Protocol and handshake: shmem.h.
- * Article: "Inter-process communication in Linux", part 1 (Shared files and
- * shared memory), Example 3.
+ * Partner: memreader. Protocol and handshake: shmem.h. Article: "Inter-process
+ * communication in Linux", part 1 (Shared files and shared memory), Example 3.
  *
  *     terminal 1: ./memwriter         terminal 2: ./memreader
  *
- * Either may start first. The writer stays until the reader has posted
- * "done" (not a fixed 12-second nap as in the article, ERRATA SHM-4), then removes
- * the segment and both semaphores.
- */
+ * Either may start first. The writer stays until the reader has posted "done"
+ * (no 12-second nap, ERRATA SHM-4), then removes the segment and semaphores. */
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008: shm_open, ftruncate, sem_timedwait (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ipc.h"
@@ -26,13 +24,11 @@
 
 static const char usage_text[] =
     "Usage: memwriter [-m NAME] [-s NAME] [-x TEXT] [-t SECONDS]\n"
-    "Write TEXT into a POSIX shared-memory segment, post a semaphore, and wait\n"
-    "until memreader has read it; then remove the segment and semaphores.\n"
+    "Write TEXT into a POSIX shared-memory segment and wait until memreader read it.\n"
     "  -m, --shm NAME        segment name (default: " BackingFile ")\n"
-    "  -s, --sem NAME        semaphore name (default: " SemaphoreName "; the reader's\n"
-    "                        reply uses NAME" DoneSuffix ")\n"
+    "  -s, --sem NAME        semaphore name (default: " SemaphoreName "; reply: NAME" DoneSuffix ")\n"
     "  -x, --text TEXT       what to write (default: the article's line)\n"
-    "  -t, --timeout SECONDS how long to wait for the reader (default: 30)\n"
+    "  -t, --timeout SECONDS how long to wait for the reader (default: 30; 0: do not wait)\n"
     "  -h, --help            show this help\n"
     "Partner: memreader. Example (two terminals):\n"
     "  ./memwriter -m /demo -s /demosem       ./memreader -m /demo -s /demosem\n";
@@ -40,24 +36,33 @@ static const char usage_text[] =
 static const char *shm_name = BackingFile;
 static const char *sem_name = SemaphoreName;
 static char done_name[256];
+static bool own_segment, own_ready, own_done; /* what this run created */
 
-/* Remove every name this run created. Registered with atexit, so it also
- * runs when die() exits on a failure half way (no leak in /dev/shm). */
+static int claim_names(void);
+
+/* Remove what this run created, semaphores first (shmem.h). Registered with
+ * atexit, so it also runs when die() exits half way, before the lock goes. */
 static void unlink_objects(void)
 {
-    shm_unlink(shm_name); /* the article's reader used unlink(): SHM-3 */
-    sem_unlink(sem_name); /* the article never did: SHM-2 */
-    sem_unlink(done_name);
+    if (own_ready)
+        sem_unlink(sem_name); /* the article never did: SHM-2 */
+    if (own_done)
+        sem_unlink(done_name);
+    if (own_segment)
+        shm_unlink(shm_name); /* the article's reader used unlink(): SHM-3 */
+    own_segment = own_ready = own_done = false;
 }
 
-/* A name left by a run that was killed (kill -9 skips all cleanup) holds
- * old contents and, for a semaphore, an old value: never reuse it (SHM-7). */
-static void remove_stale(int (*unlink_fn)(const char *), const char *name)
+/* A semaphore left by a killed run holds an old value: never reuse it (SHM-7).
+ * Opened first: glibc refuses a symlink or directory there, and so do we. */
+static void remove_stale_sem(const char *name)
 {
-    if (unlink_fn(name) == 0)
-        note("removed %s left by an earlier run", name);
-    else
-        die_if(errno != ENOENT, "unlink %s", name);
+    sem_t *old = sem_open(name, 0);
+    if (old == SEM_FAILED && errno == ENOENT)
+        return;
+    die_if(old == SEM_FAILED, "sem_open %s", name);
+    die_if(sem_close(old) == -1 || sem_unlink(name) == -1, "sem_unlink %s", name);
+    note("removed %s left by an earlier run", name);
 }
 
 int main(int argc, char *argv[])
@@ -81,40 +86,28 @@ int main(int argc, char *argv[])
     }
     if (optind < argc)
         usage(usage_text, "unexpected argument '%s'", argv[optind]);
-    /* The portable form of a name is "/name", with no other '/' (SHM-6). */
-    if (shm_name[0] != '/' || strchr(shm_name + 1, '/') || sem_name[0] != '/' || strchr(sem_name + 1, '/'))
-        usage(usage_text, "names must look like /name (one leading '/', no other)");
+    if (!portable_names(shm_name, sem_name))
+        usage(usage_text, "names must look like /name (one leading '/', no other; not /sem.*)");
     if (strlen(text) >= ByteSize)
         usage(usage_text, "--text: at most %d bytes", ByteSize - 1);
     if (snprintf(done_name, sizeof done_name, "%s%s", sem_name, DoneSuffix) >= (int)sizeof done_name)
         usage(usage_text, "--sem: name too long");
     catch_stop_signals();
 
-    remove_stale(shm_unlink, shm_name);
-    remove_stale(sem_unlink, sem_name);
-    remove_stale(sem_unlink, done_name);
-    atexit(unlink_objects);
+    /* Our own segment, locked while we live; what a killed run left goes. */
+    int fd = claim_names();
 
-    /* Both semaphores start at 0: nothing written, nothing read. O_EXCL:
-     * fail rather than share a name with another live writer (SHM-7).
-     * Failure is SEM_FAILED, not (void *)-1 (SHM-1). */
+    /* Both semaphores start at 0: nothing written, nothing read. O_EXCL: never
+     * an old one with an old value (SHM-2). Failure: SEM_FAILED (SHM-1). */
     sem_t *ready = sem_open(sem_name, O_CREAT | O_EXCL, AccessPerms, 0);
     die_if(ready == SEM_FAILED, "sem_open %s", sem_name);
+    own_ready = true;
     sem_t *done = sem_open(done_name, O_CREAT | O_EXCL, AccessPerms, 0);
     die_if(done == SEM_FAILED, "sem_open %s", done_name);
+    own_done = true;
 
-    /* The segment last: once a reader can see it, the semaphores exist. */
-    int fd = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, AccessPerms);
-    die_if(fd == -1, "shm_open %s", shm_name);
-
-    /* A write lock on the segment for as long as we live: the reader takes
-     * a segment nobody locks for one left by a killed writer. The kernel
-     * drops the lock when we die, however we die. */
-    struct flock alive = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
-    die_if(fcntl(fd, F_SETLK, &alive) == -1, "fcntl F_SETLK %s", shm_name);
-
-    /* A new segment has size 0: give it its bytes, and check, because
-     * touching memory beyond the end of the object is SIGBUS (SHM-5). */
+    /* A new segment has size 0: give it its bytes, and check: touching memory
+     * past the end is SIGBUS (SHM-5). The size tells readers "open". */
     die_if(ftruncate(fd, ByteSize) == -1, "ftruncate %s", shm_name);
     char *mem = mmap(NULL, ByteSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     die_if(mem == MAP_FAILED, "mmap %s", shm_name); /* char *, not caddr_t (B-1) */
@@ -127,23 +120,63 @@ int main(int argc, char *argv[])
     die_if(sem_post(ready) == -1, "sem_post %s", sem_name);
 
     /* Wait for the reader's "done" (0 -> 1, which sem_wait takes back). */
-    if (sem_trywait(done) == -1) {
-        die_if(errno != EAGAIN, "sem_trywait %s", done_name);
-        note("waiting for memreader to read %s", shm_name);
-        struct timespec deadline = realtime_after(timeout);
-        while (sem_timedwait(done, &deadline) == -1) {
-            if (errno == EINTR && stop_signal) {
-                unlink_objects();
-                exit_on_stop_signal();
-            }
-            if (errno == ETIMEDOUT)
-                fail("gave up after %g s: no memreader read %s", timeout, shm_name);
-            die_if(errno != EINTR, "sem_timedwait %s", done_name);
+    note("waiting for memreader to read %s", shm_name);
+    struct timespec deadline = realtime_after(timeout);
+    while (sem_timedwait(done, &deadline) == -1) {
+        if (errno == EINTR && stop_signal) {
+            unlink_objects();
+            exit_on_stop_signal();
         }
+        if (errno == ETIMEDOUT)
+            fail("gave up after %g s: no memreader read %s", timeout, shm_name);
+        die_if(errno != EINTR, "sem_timedwait %s", done_name);
     }
 
     die_if(munmap(mem, ByteSize) == -1, "munmap");
-    die_if(close(fd) == -1, "close"); /* also drops the "alive" lock */
     die_if(sem_close(ready) == -1 || sem_close(done) == -1, "sem_close");
-    return 0; /* atexit: shm_unlink and sem_unlink */
+    unlink_objects(); /* shm_unlink, sem_unlink: while the lock is ours */
+    die_if(close(fd) == -1, "close"); /* drops the lock */
+    return 0;
+}
+
+/* Own the names: a segment this run created (O_EXCL), locked on AliveByte and
+ * ClaimByte, then no old semaphores. A segment already there has a live writer,
+ * which holds ClaimByte: refuse, touching nothing; or was left by a killed run:
+ * take ClaimByte, remove it, try again. A link count of 0 (fstat) means another
+ * writer removed the name between our shm_open and our lock. */
+static int claim_names(void)
+{
+    struct flock mine = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = AliveByte, .l_len = 2};
+    struct flock check = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = ClaimByte, .l_len = 1};
+    struct stat st;
+    for (int tries = 0; tries < 100; tries++) {
+        int fd = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, AccessPerms);
+        if (fd != -1 && fcntl(fd, F_SETLK, &mine) == 0 && fstat(fd, &st) == 0 && st.st_nlink > 0) {
+            own_segment = true;
+            atexit(unlink_objects);
+            remove_stale_sem(sem_name);
+            remove_stale_sem(done_name);
+            return fd;
+        }
+        if (fd != -1) { /* another writer took it for a leftover: try again */
+            die_if(close(fd) == -1, "close");
+            continue;
+        }
+        die_if(errno != EEXIST, "shm_open %s", shm_name);
+        if ((fd = shm_open(shm_name, O_RDWR, 0)) == -1 && errno == ENOENT)
+            continue; /* removed meanwhile */
+        die_if(fd == -1 || fstat(fd, &st) == -1, "shm_open %s", shm_name);
+        if (!S_ISREG(st.st_mode) || (st.st_size != 0 && st.st_size != ByteSize))
+            fail("%s is not a memwriter segment: leaving it alone", shm_name);
+        if (fcntl(fd, F_SETLK, &check) == -1) {
+            die_if(errno != EAGAIN && errno != EACCES, "fcntl F_SETLK %s", shm_name);
+            fail("another memwriter is using %s", shm_name);
+        }
+        if (fstat(fd, &st) == 0 && st.st_nlink > 0) { /* no live writer has it */
+            die_if(shm_unlink(shm_name) == -1 && errno != ENOENT, "shm_unlink %s", shm_name);
+            note("removed %s left by an earlier run", shm_name);
+        }
+        die_if(close(fd) == -1, "close");
+    }
+    fail("%s keeps changing: gave up", shm_name);
 }

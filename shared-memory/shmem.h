@@ -4,13 +4,27 @@
  * carry the handshake (both start at 0, each counts events not yet seen):
  *
  *   memwriter                                 memreader
- *   create semaphores, then the segment
- *   lock the segment (fcntl): "I am alive"    find a locked segment
+ *   create the segment (size 0) and lock it
+ *   create both semaphores, then size the
+ *   segment: ByteSize means "open"            find a segment that is locked
+ *                                             and ByteSize long; open the
+ *                                             semaphores
  *   write the text, sem_post(ready) ------->  sem_wait(ready)
  *                                             read the text
  *   sem_wait(done)  <-----------------------  sem_post(done)
- *   unlink segment and semaphores             exit
- *   exit
+ *   unlink the semaphores, then the segment   exit
+ *   exit (the kernel drops the lock)
+ *
+ * The lock is an fcntl write lock on bytes of the segment (a lock may lie
+ * past the end of a file). The kernel drops it when the writer dies,
+ * however it dies, so a segment nobody locks was left by a killed run
+ * (ERRATA SHM-7). Two bytes, so that a reader can tell a live writer from
+ * one that is only checking a leftover:
+ *   AliveByte  held by the writer that owns the names, for its whole run;
+ *              the only byte a reader looks at
+ *   ClaimByte  held by that writer too, and for a moment by a second writer
+ *              that found the names taken: if it gets the byte, no live
+ *              writer holds them, and it may remove them
  *
  * The names are what the kernel knows them by: shm_open("/shMemEx") is
  * /dev/shm/shMemEx, sem_open("/mysemaphore") is /dev/shm/sem.mysemaphore
@@ -19,11 +33,25 @@
 #ifndef SHMEM_H
 #define SHMEM_H
 
+#include <stdbool.h>
+#include <string.h>
+
 #define BackingFile "/shMemEx"       /* segment name (option -m) */
 #define ByteSize 512                 /* segment size in bytes */
 #define AccessPerms 0600             /* owner only (the article used 0644) */
 #define SemaphoreName "/mysemaphore" /* "text written": writer posts, reader waits (option -s) */
 #define DoneSuffix "-done"           /* "/mysemaphore-done": reader posts, writer waits */
 #define MemContents "This is the way the world ends...\n"
+#define AliveByte 0                  /* the owner's lock: "a live writer" */
+#define ClaimByte 1                  /* the lock a writer needs to remove leftovers */
+
+/* The portable form of a name is "/name", with no other '/' (SHM-6). And
+ * glibc keeps semaphore "/x" in /dev/shm as file sem.x, so a segment named
+ * "/sem.x" would be the very file of semaphore "/x": refused. */
+static inline bool portable_names(const char *shm, const char *sem)
+{
+    return shm[0] == '/' && !strchr(shm + 1, '/') && strncmp(shm, "/sem.", 5) != 0 &&
+           sem[0] == '/' && !strchr(sem + 1, '/');
+}
 
 #endif

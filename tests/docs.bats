@@ -172,11 +172,9 @@ doctests() {
 ERRATA_DOC=$REPO/docs/errata.md
 ID_RE='(B|SF|SHM|P|MQ|S|SIG)-[0-9]+'
 
-# Errata without a test: prose only (SHM-8, S-10), or a failure no test
-# provokes yet (SHM-5: ftruncate on a fresh tmpfs object does not fail by
-# itself; docs/errata.md says how it could be made to). docs/errata.md
-# explains each, and cites no test for them.
-UNTESTABLE="SHM-5 SHM-8 S-10"
+# Errata without a test: prose only (SHM-8, S-10). docs/errata.md explains
+# each, and cites no test for them.
+UNTESTABLE="SHM-8 S-10"
 
 # errata_ids : the IDs docs/errata.md defines, in order; fails (with a
 # reason) if the file is missing or defines none.

@@ -297,6 +297,39 @@ signal_storm() {
     STORM_STATUSES=${STORM_STATUSES% }
 }
 
+# as_nobody NAME ARGS... : run a program as user nobody (65534) with no
+# groups, for tests about permissions (CI runs as root, which they do not
+# stop). Its objects must then be reachable by nobody. Under valgrind its
+# log goes to a directory nobody may write, then where teardown looks.
+as_nobody() {
+    local logs rc=0
+    cmd_for "$@"
+    logs=$(mktemp -d) && chmod 1777 "$logs" || return 1
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "${CMD[@]/#--log-file=$BATS_TEST_TMPDIR\//--log-file=$logs/}" || rc=$?
+    mv "$logs"/* "$BATS_TEST_TMPDIR"/ 2>/dev/null
+    rm -rf "$logs"
+    return "$rc"
+}
+
+# fingerprint PATH : what a program must not change: type, mode, owner,
+# size, times, inode, contents (of a file), target (of a symlink).
+fingerprint() {
+    stat -c '%F %a %u %s %Y %Z %i' "$1"
+    if [ -L "$1" ]; then readlink "$1"; elif [ -f "$1" ]; then md5sum <"$1"; fi
+}
+
+# with_fd_limit N NAME ARGS... : run a program with at most N descriptors,
+# and only 0, 1 and 2 open (bats keeps some of its own open).
+with_fd_limit() {
+    local n=$1
+    shift
+    cmd_for "$@"
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    bash -c 'for f in $(ls "/proc/$$/fd"); do [ "$f" -le 2 ] || exec {f}>&-; done
+        ulimit -n "$1" && shift && exec "$@"' _ "$n" "${CMD[@]}"
+}
+
 # expect_equal ACTUAL EXPECTED : compare, showing both on failure.
 expect_equal() {
     if [ "$1" != "$2" ]; then
