@@ -97,6 +97,8 @@ int main(int argc, char *argv[])
 
     unsigned total = 0, primes = 0;
     for (;;) {
+        if (stop_signal) /* checked each time: a read with bytes waiting never fails with EINTR */
+            exit_on_stop_signal();
         /* read() returns any number of bytes, not whole ints (P-3). */
         size_t whole = have - have % sizeof(int);
         for (size_t off = 0; off < whole; off += sizeof(int)) {
@@ -110,8 +112,6 @@ int main(int argc, char *argv[])
         ssize_t n = read(fd, buf + have, sizeof buf - have);
         if (n == 0)
             break; /* every write end is closed: end of the stream */
-        if (n == -1 && errno == EINTR && stop_signal)
-            exit_on_stop_signal();
         die_if(n == -1 && errno != EINTR, "read %s", path);
         have += n > 0 ? (size_t)n : 0;
     }

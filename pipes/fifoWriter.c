@@ -8,8 +8,7 @@
  *     768000 ints sent to the pipe.   Received ints: 768000, primes: 37682
  *
  * Either may start first: each creates the FIFO if it is not there, and
- * open() is the rendezvous: it blocks until the other end opens.
- */
+ * open() is the rendezvous: it blocks until the other end opens. */
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008: lstat, O_NOFOLLOW, O_CLOEXEC (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,11 +93,12 @@ int main(int argc, char *argv[])
 
     long sent = 0;
     for (long i = 0; i < loops; i++) {
+        if (stop_signal) /* checked each loop: a write the pipe has room for never fails with EINTR */
+            exit_on_stop_signal();
         for (int j = 0; j < ChunkSize; j++) {
-            int chunk[IntsPerChunk];
+            int chunk[IntsPerChunk]; /* 16 bytes <= PIPE_BUF: each write lands whole (pipe(7)) */
             for (int k = 0; k < IntsPerChunk; k++)
                 chunk[k] = rand(); // NOLINT(cert-msc30-c,cert-msc50-cpp): the article's fixed sequence is the test oracle
-            /* 16 bytes <= PIPE_BUF: each write lands whole (pipe(7)). */
             if (write_all(fd, chunk, sizeof chunk) == -1) {
                 if (errno == EINTR && stop_signal)
                     exit_on_stop_signal();
@@ -126,29 +126,29 @@ static _Noreturn void give_up(const char *path, const struct stat *st, bool crea
     int err = errno;
     if (created)
         remove_fifo(path, st);
-    errno = err;
-    if (errno == EINTR && stop_signal)
+    if (stop_signal)
         exit_on_stop_signal();
+    errno = err;
     if (errno == EINTR && timed_out)
         fail("gave up after %g s: no fifoReader opened %s", timeout, path);
     die("open %s", path);
 }
 
-/* We opened the FIFO lstat saw (not a file put at its name since), and are
- * its only writer: writers waiting in open() all get the first reader, and
- * would mix their ints. The first to take the lock removes the name (the pipe
- * lives on until both ends close) and marks the FIFO taken (0400); another
- * closes its end unused, and waits for the next reader on a new FIFO. */
+/* We opened the FIFO lstat saw (not a file put there since), and are its only
+ * writer: all writers waiting in open() get the first reader. The first to
+ * take the lock removes the name (the pipe lives on until both ends close)
+ * and marks the FIFO taken (0400); another one closes its end unused, and
+ * waits for the next reader on a new FIFO. */
 static bool our_turn(int fd, const char *path, const struct stat *checked, struct backoff *turn)
 {
     struct stat st;
     struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    if (!opened_same_fifo(fd, checked))
+        fail("%s was replaced by something else while we opened it", path);
     if (fcntl(fd, F_SETLK, &lock) == -1) {
         die_if(errno != EACCES && errno != EAGAIN, "fcntl F_SETLK %s", path);
     } else {
         die_if(fstat(fd, &st) == -1, "fstat %s", path);
-        if (!same_fifo(checked, &st))
-            fail("%s was replaced by something else while we opened it", path);
         if (st.st_mode & S_IWUSR) { /* no writer before us */
             if (remove_fifo(path, checked) == -1) /* both ends are open: it has done its job */
                 note("could not remove %s: %s", path, strerror(errno));

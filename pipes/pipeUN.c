@@ -87,7 +87,8 @@ int main(int argc, char *argv[])
     /* The message, however long, then its newline: write_all loops until the
      * pipe has taken every byte (it holds 64 KiB; the child reads meanwhile). */
     int to_child = pipeFDs[WriteEnd];
-    die_if(write_all(to_child, msg, strlen(msg)) == -1 || write_all(to_child, "\n", 1) == -1, "write to pipe");
+    die_if(write_all(to_child, msg, strlen(msg)) == -1 || write_all(to_child, "\n", 1) == -1,
+           "write to pipe");
     die_if(close(pipeFDs[WriteEnd]) == -1, "close"); /* the child now sees EOF */
 
     /* Reap the child. Until we do, the finished child stays a zombie: an

@@ -549,3 +549,46 @@ print(n, flush=True)
         [ ! -e ch ]
     done
 }
+
+@test "fifo: a stop signal is not lost while the data keeps flowing (no read or write ever waits)" {
+    # python3 fills the FIFO faster than the reader counts: every read()
+    # finds bytes, so none fails with EINTR; the reader must still see the
+    # signal, not read on to the end.
+    start_bg reader pipes/fifoReader -p ch
+    reader=$LAST_PID
+    wait_for_line reader.err 'waiting for a fifoWriter'
+    spawn_py flood '
+import os
+fd = os.open("ch", os.O_WRONLY)
+block = os.urandom(1 << 16)
+try:
+    for _ in range(256):   # 16 MiB, 4 Mi ints
+        os.write(fd, block)
+except BrokenPipeError:
+    pass
+'
+    flood=$LAST_PID
+    wait_in_kernel "$flood" pipe_write # the pipe is full
+    kill -TERM "$reader"
+    wait_exit "$reader"
+    [ "$EXIT_CODE" -eq 143 ]
+    [ ! -s reader.out ]
+    wait_exit "$flood"
+    # the writer, with a python3 reader that drains the FIFO as fast as it can
+    start_bg writer pipes/fifoWriter -p ch2 -n 10000000 -d 0
+    writer=$LAST_PID
+    wait_for_line writer.err 'waiting for a fifoReader'
+    spawn_py drain '
+import os
+fd = os.open("ch2", os.O_RDONLY)
+while os.read(fd, 1 << 20):
+    pass
+'
+    drain=$LAST_PID
+    wait_until "$WAIT_LIMIT" test ! -e ch2
+    kill -TERM "$writer"
+    wait_exit "$writer"
+    [ "$EXIT_CODE" -eq 143 ]
+    [ ! -s writer.out ]
+    wait_exit "$drain"
+}
