@@ -9,7 +9,7 @@
  *
  * Either may start first: each creates the FIFO if it is not there, and
  * open() is the rendezvous: it blocks until the other end opens. */
-#define _XOPEN_SOURCE 700 /* POSIX.1-2008: lstat, O_NOFOLLOW, O_CLOEXEC (ERRATA B-2) */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: lstat, fchmod, O_NOFOLLOW, O_CLOEXEC (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
