@@ -346,7 +346,8 @@ local_teardown() { [ -z "${SHARED_DIR:-}" ] || rm -rf "$SHARED_DIR"; }
     ln -s nowhere dangling
     for path in dir fifo to-file to-dir dangling; do
         for p in producer consumer; do
-            run --separate-stderr timeout 10 env IPC_TEST_TAG="$TAG" "$BIN/shared-files/$p" -f "$path" -t 1
+            cmd_for "shared-files/$p" -f "$path" -t 1
+            run --separate-stderr timeout $((WAIT_LIMIT * 2)) "${CMD[@]}" # bounded: a FIFO once blocked it
             [ "$status" -eq 1 ]
             [[ "$stderr" == "$p: "*"$path"* ]]
         done
