@@ -8,7 +8,10 @@
  *
  *     ./pipeUN                 Nature's first green is gold
  */
-#define _XOPEN_SOURCE 700 /* POSIX.1-2008: fork, pipe, sigaction (ERRATA B-2) */
+/* Not needed here: <unistd.h> and <sys/wait.h> declare pipe, fork and waitpid
+ * even under -std=c11. Defined as in every file of the suite, so that a POSIX
+ * call added later is declared too (ERRATA B-2). */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -81,9 +84,10 @@ int main(int argc, char *argv[])
 
     /* parent: the writer */
     die_if(close(pipeFDs[ReadEnd]) == -1, "close");
-    char line[1024];
-    int len = snprintf(line, sizeof line, "%s\n", msg);
-    die_if(write_all(pipeFDs[WriteEnd], line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1) == -1,
+    /* The message, however long, then its newline: write_all loops until the
+     * pipe has taken every byte (it holds 64 KiB; the child reads meanwhile). */
+    int to_child = pipeFDs[WriteEnd];
+    die_if(write_all(to_child, msg, strlen(msg)) == -1 || write_all(to_child, "\n", 1) == -1,
            "write to pipe");
     die_if(close(pipeFDs[WriteEnd]) == -1, "close"); /* the child now sees EOF */
 

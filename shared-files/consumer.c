@@ -13,7 +13,7 @@
  * Many consumers can hold the shared lock at once; the producer's exclusive
  * lock waits until they are all done, and they wait while it writes.
  */
-#define _XOPEN_SOURCE 700 /* POSIX.1-2008: fcntl locks (ERRATA B-2) */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: O_NOFOLLOW, O_CLOEXEC, PATH_MAX, NAME_MAX (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -34,7 +34,8 @@ static const char usage_text[] =
     "Print FILE while holding a shared fcntl lock; wait for a producer if the file\n"
     "does not exist yet or is empty.\n"
     "  -f, --file FILE       the shared file (default: " FileName ")\n"
-    "  -t, --timeout SECONDS how long to wait for the producer or the lock (default: 30)\n"
+    "  -t, --timeout SECONDS how long to wait for the producer or the lock; 0: do not\n"
+    "                        wait (default: 30)\n"
     "  -h, --help            show this help\n"
     "Partner: producer. Example (two terminals):\n"
     "  ./consumer -f /tmp/demo.dat        ./producer -f /tmp/demo.dat\n";
@@ -75,9 +76,14 @@ int main(int argc, char *argv[])
 
     double deadline = now_monotonic() + timeout;
     for (bool said = false;; said = true) {
-        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        /* O_NONBLOCK: a FIFO put at the path must not block the open. */
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         die_if(fd == -1 && errno != ENOENT, "open %s", path);
         if (fd != -1) {
+            struct stat st;
+            die_if(fstat(fd, &st) == -1, "fstat %s", path);
+            if (!S_ISREG(st.st_mode))
+                fail("%s is not a regular file", path);
             /* A shared lock: other readers may hold it too, a writer may not
              * (SF-1: no F_GETLK probe, which was both racy and asked about
              * the wrong lock type). F_SETLKW waits while the producer writes. */
@@ -91,7 +97,6 @@ int main(int argc, char *argv[])
                 die("fcntl F_SETLKW %s", path);
             }
             alarm_off();
-            struct stat st;
             die_if(fstat(fd, &st) == -1, "fstat %s", path);
             if (st.st_size > 0) { /* the producer has written: print it all */
                 char buf[4096];
@@ -107,12 +112,11 @@ int main(int argc, char *argv[])
             /* Created but not written yet: let go and wait for the write. */
             die_if(close(fd) == -1, "close %s", path); /* also drops the lock */
         }
-        if (!said)
-            note("waiting for a producer to write %s", path);
-
         double left = deadline - now_monotonic();
         if (left <= 0)
             fail("gave up after %g s: no producer wrote %s", timeout, path);
+        if (!said)
+            note("waiting for a producer to write %s", path);
         struct pollfd pfd = {.fd = watch, .events = POLLIN};
         int ready = poll(&pfd, 1, (int)(left * 1000) + 1);
         if (ready == -1 && errno == EINTR && stop_signal)

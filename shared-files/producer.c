@@ -14,12 +14,13 @@
  * them when the process closes the file or dies, so a crash never leaves the
  * file locked. (flock(2) is a different, whole-file lock, not a wrapper.)
  */
-#define _XOPEN_SOURCE 700 /* POSIX.1-2008: fcntl locks, ftruncate (ERRATA B-2) */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: O_NOFOLLOW, O_CLOEXEC, ftruncate (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ipc.h"
@@ -31,7 +32,7 @@ static const char usage_text[] =
     "Usage: producer [-f FILE] [-t SECONDS]\n"
     "Write two lines of Richard III to FILE while holding an exclusive fcntl lock.\n"
     "  -f, --file FILE       the shared file (default: " FileName ")\n"
-    "  -t, --timeout SECONDS how long to wait for the lock before giving up (default: 30)\n"
+    "  -t, --timeout SECONDS how long to wait for the lock; 0: do not wait (default: 30)\n"
     "  -h, --help            show this help\n"
     "Partner: consumer. Example (two terminals):\n"
     "  ./producer -f /tmp/demo.dat        ./consumer -f /tmp/demo.dat\n";
@@ -57,13 +58,17 @@ int main(int argc, char *argv[])
         usage(usage_text, "unexpected argument '%s'", argv[optind]);
     catch_stop_signals();
 
-    /* 0600: only the owner may read or write (SF-5; the mode argument is
-     * required with O_CREAT, B-3). O_NOFOLLOW: if someone planted a symlink
-     * at the path, open fails (ELOOP) instead of writing through it (SF-5).
-     * No O_TRUNC here: truncating before we hold the lock would wipe the
-     * file under a consumer that is reading it (SF-3). */
-    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    /* 0600: only the owner may read or write (SF-5). O_NOFOLLOW: if someone
+     * planted a symlink at the path, open fails (ELOOP) instead of writing
+     * through it (SF-5). No O_TRUNC here: truncating before we hold the lock
+     * would wipe the file under a consumer that is reading it (SF-3).
+     * O_NONBLOCK: a FIFO or device put at the path must not block the open. */
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
     die_if(fd == -1, "open %s", path);
+    struct stat st; /* the data file is a regular file, nothing else */
+    die_if(fstat(fd, &st) == -1, "fstat %s", path);
+    if (!S_ISREG(st.st_mode))
+        fail("%s is not a regular file", path);
 
     /* The whole file (l_len 0 = to the end, however long it grows). */
     struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};

@@ -7,7 +7,7 @@
  *
  *     ./shutdown                      (about 6 seconds; -d and -n shorten it)
  */
-#define _XOPEN_SOURCE 700 /* POSIX.1-2008: sigaction, kill, nanosleep (ERRATA B-2) */
+#define _XOPEN_SOURCE 700 /* POSIX: sigaction, sigprocmask, sigtimedwait, kill, nanosleep (ERRATA B-2) */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -41,11 +41,17 @@ static void graceful(int signum)
     got_signal = signum;
 }
 
-/* Sleep, unless a signal arrives first (nanosleep returns EINTR then). */
-static void nap(double seconds)
+static struct timespec timespec_of(double seconds)
 {
     struct timespec ts = {.tv_sec = (time_t)seconds,
                           .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    return ts;
+}
+
+/* Sleep, unless a signal arrives first (nanosleep returns EINTR then). */
+static void nap(double seconds)
+{
+    struct timespec ts = timespec_of(seconds);
     nanosleep(&ts, NULL);
 }
 
@@ -105,11 +111,12 @@ int main(int argc, char *argv[])
 
     /* Block SIGTERM before fork: the child starts with it blocked, so a
      * SIGTERM sent before its handler exists waits instead of killing it
-     * with the default action (SIG-3). */
-    sigset_t term, old_mask;
-    sigemptyset(&term);
-    sigaddset(&term, SIGTERM);
-    die_if(sigprocmask(SIG_BLOCK, &term, &old_mask) == -1, "sigprocmask");
+     * with the default action (SIG-3). SIGCHLD too: the parent waits for it. */
+    sigset_t blocked, old_mask;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGTERM);
+    sigaddset(&blocked, SIGCHLD);
+    die_if(sigprocmask(SIG_BLOCK, &blocked, &old_mask) == -1, "sigprocmask");
 
     fflush(stdout); /* nothing buffered may be copied into the child (SIG-2) */
     pid_t parent = getpid();
@@ -117,10 +124,17 @@ int main(int argc, char *argv[])
     die_if(cpid == -1, "fork");
     if (cpid == 0)
         child_code(&old_mask, nap_seconds, parent);
-    die_if(sigprocmask(SIG_SETMASK, &old_mask, NULL) == -1, "sigprocmask");
+    sigset_t chld; /* the parent lets SIGTERM in again; SIGCHLD stays blocked */
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    die_if(sigprocmask(SIG_SETMASK, &old_mask, NULL) == -1 || sigprocmask(SIG_BLOCK, &chld, NULL) == -1,
+           "sigprocmask");
 
     puts("Parent sleeping for a time...");
-    nap(delay);
+    /* A nap that ends early if the child does: the kernel keeps a blocked
+     * SIGCHLD pending, and sigtimedwait takes it, or times out (EAGAIN). */
+    struct timespec ts = timespec_of(delay);
+    die_if(sigtimedwait(&chld, NULL, &ts) == -1 && errno != EAGAIN && errno != EINTR, "sigtimedwait");
 
     /* kill() sends any signal, not only deadly ones (SIG-5); checked (SIG-4). */
     die_if(kill(cpid, SIGTERM) == -1, "kill %d", (int)cpid);

@@ -13,7 +13,7 @@
  * that arrive while one is pending merge into one; real-time signals
  * (SIGRTMIN+n) queue, each with its value: see README.md.
  */
-#define _XOPEN_SOURCE 700 /* POSIX.1-2008: sigaction with SA_SIGINFO (ERRATA B-2) */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: sigaction, siginfo_t, SA_SIGINFO, SI_QUEUE (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

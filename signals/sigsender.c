@@ -9,7 +9,7 @@
  * COUNT times, a real-time signal arrives COUNT times; a standard one may
  * arrive once, because at most one of each is kept pending.
  */
-#define _XOPEN_SOURCE 700 /* POSIX.1-2008: sigqueue (ERRATA B-2) */
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008: sigqueue, union sigval (ERRATA B-2) */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -52,6 +52,9 @@ int main(int argc, char *argv[])
         usage(usage_text, "SIGNAL: unknown signal '%s'", argv[optind + 1]);
     long value = argc - optind == 3 ? parse_long(usage_text, argv[optind + 2], "VALUE", -2147483647L - 1, 2147483647L)
                                     : 0;
+    /* The values go out as ints: the last one, VALUE + COUNT - 1, must fit. */
+    if (value > 2147483647L - (count - 1))
+        usage(usage_text, "VALUE + COUNT - 1 is past 2147483647, the largest int");
 
     char name[32];
     sig_name(sig, name, sizeof name);
