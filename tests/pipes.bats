@@ -40,35 +40,6 @@ start_streaming() {
     wait_until "$WAIT_LIMIT" test ! -e ch # both ends open: streaming has begun
 }
 
-# as_nobody COMMAND... : run COMMAND as the unprivileged user 65534 when we
-# are root (root passes every permission check), as ourselves otherwise.
-as_nobody() {
-    if [ "$(id -u)" = 0 ]; then
-        setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
-    else
-        "$@"
-    fi
-}
-
-# shared_dir : a directory the unprivileged user can reach but not write
-# (the test's own temp dir is inside bats' 0700 one), in $SHARED_DIR.
-shared_dir() {
-    [ "${IPC_VALGRIND:-0}" = 0 ] || skip "runs as another user, who cannot write valgrind's log"
-    SHARED_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ipct-shared.XXXXXX")
-    chmod 755 "$SHARED_DIR"
-}
-local_teardown() { [ -z "${SHARED_DIR:-}" ] || rm -rf "$SHARED_DIR"; }
-
-# fd_limit N COMMAND... : COMMAND with only stdin, stdout and stderr open
-# (bats keeps others) and at most N descriptors (ulimit -n N), bounded in
-# time. LeakSanitizer is off: it needs descriptors of its own at exit, and
-# without them spins for ever.
-fd_limit() {
-    # shellcheck disable=SC2016 # expanded by the inner bash
-    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" bash -c 'for f in /proc/$$/fd/*; do
-        f=${f##*/}; [ "$f" -le 2 ] || eval "exec $f>&-"; done
-        ulimit -n "$0" && exec timeout -k 5 "$((${IPC_TEST_WAIT:-30} * 2))" "$@"' "$@"
-}
 
 # sig_status SIG : the status of a program that ended by SIG (130, 143).
 sig_status() { echo $((128 + $(kill -l "$1"))); }
@@ -459,7 +430,7 @@ print(n, flush=True)
 @test "hostile: a directory the user may not write: mkfifo fails, exit 1, nothing made" {
     shared_dir
     for p in fifoWriter fifoReader; do
-        run --separate-stderr as_nobody "$BIN/pipes/$p" -p "$SHARED_DIR/ch" -t 1
+        run --separate-stderr as_nobody "pipes/$p" -p "$SHARED_DIR/ch" -t 1
         [ "$status" -eq 1 ]
         expect_equal "$stderr" "$p: mkfifo $SHARED_DIR/ch: Permission denied"
     done
@@ -469,24 +440,21 @@ print(n, flush=True)
 @test "hostile: out of file descriptors (ulimit -n): exit 0 or 1 with the reason, once, never a hang" {
     [ "${IPC_VALGRIND:-0}" = 0 ] || skip "valgrind itself needs more descriptors than the limits tried here"
     # pipeUN needs two (the pipe's ends): with four, three are taken
-    cmd_for pipes/pipeUN
-    run --separate-stderr fd_limit 4 "${CMD[@]}"
+    run --separate-stderr with_fd_limit 4 pipes/pipeUN
     [ "$status" -eq 1 ]
     expect_equal "$stderr" "pipeUN: pipe: Too many open files"
-    run --separate-stderr fd_limit 5 "${CMD[@]}"
+    run --separate-stderr with_fd_limit 5 pipes/pipeUN
     [ "$status" -eq 0 ]
     # the FIFO programs need one beyond stdin, stdout and stderr
     start_bg reader pipes/fifoReader -p ch -n 10
     wait_for_line reader.err 'waiting for a fifoWriter'
-    cmd_for pipes/fifoWriter -p ch -n 10 -d 0
-    run --separate-stderr fd_limit 4 "${CMD[@]}"
+    run --separate-stderr with_fd_limit 4 pipes/fifoWriter -p ch -n 10 -d 0
     [ "$status" -eq 0 ]
     wait_exit "$LAST_PID"
     [ "$EXIT_CODE" -eq 0 ]
     start_bg writer pipes/fifoWriter -p ch -n 10 -d 0
     wait_for_line writer.err 'waiting for a fifoReader'
-    cmd_for pipes/fifoReader -p ch -n 10
-    run --separate-stderr fd_limit 4 "${CMD[@]}"
+    run --separate-stderr with_fd_limit 4 pipes/fifoReader -p ch -n 10
     [ "$status" -eq 0 ]
     expect_equal "$output" "Received ints: 640, primes: 39"
     wait_exit "$LAST_PID"

@@ -44,34 +44,6 @@ f.flush()
     wait_for_line writer.out '^half written'
 }
 
-# as_nobody COMMAND... : run COMMAND as the unprivileged user 65534 when we
-# are root (root passes every permission check), as ourselves otherwise.
-as_nobody() {
-    if [ "$(id -u)" = 0 ]; then
-        setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
-    else
-        "$@"
-    fi
-}
-
-# shared_dir : a directory the unprivileged user can reach but not write
-# (the test's own temp dir is inside bats' 0700 one), in $SHARED_DIR.
-shared_dir() {
-    [ "${IPC_VALGRIND:-0}" = 0 ] || skip "runs as another user, who cannot write valgrind's log"
-    SHARED_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ipct-shared.XXXXXX")
-    chmod 755 "$SHARED_DIR"
-}
-# fd_limit N COMMAND... : COMMAND with only stdin, stdout and stderr open
-# (bats keeps others) and at most N descriptors (ulimit -n N), bounded in
-# time. LeakSanitizer is off: it needs descriptors of its own at exit, and
-# without them spins for ever.
-fd_limit() {
-    # shellcheck disable=SC2016 # expanded by the inner bash
-    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" bash -c 'for f in /proc/$$/fd/*; do
-        f=${f##*/}; [ "$f" -le 2 ] || eval "exec $f>&-"; done
-        ulimit -n "$0" && exec timeout -k 5 "$((${IPC_TEST_WAIT:-30} * 2))" "$@"' "$@"
-}
-local_teardown() { [ -z "${SHARED_DIR:-}" ] || rm -rf "$SHARED_DIR"; }
 
 @test "no arguments: the article's run, producer then consumer" {
     run --separate-stderr prog shared-files/producer
@@ -361,7 +333,7 @@ local_teardown() { [ -z "${SHARED_DIR:-}" ] || rm -rf "$SHARED_DIR"; }
 
 @test "hostile: a name in a directory the user may not write: producer exit 1, nothing created; consumer only reads" {
     shared_dir
-    run --separate-stderr as_nobody "$BIN/shared-files/producer" -f "$SHARED_DIR/data.dat"
+    run --separate-stderr as_nobody shared-files/producer -f "$SHARED_DIR/data.dat"
     [ "$status" -eq 1 ]
     expect_equal "$stderr" "producer: open $SHARED_DIR/data.dat: Permission denied"
     [ -z "$(ls -A "$SHARED_DIR")" ]
@@ -369,13 +341,13 @@ local_teardown() { [ -z "${SHARED_DIR:-}" ] || rm -rf "$SHARED_DIR"; }
     printf '%s\n' "$ARTICLE_LINES" >"$SHARED_DIR/data.dat"
     chmod 644 "$SHARED_DIR/data.dat"
     before=$(stat -c '%s %Y %a %U' "$SHARED_DIR/data.dat")
-    run --separate-stderr as_nobody "$BIN/shared-files/consumer" -f "$SHARED_DIR/data.dat" -t 1
+    run --separate-stderr as_nobody shared-files/consumer -f "$SHARED_DIR/data.dat" -t 1
     [ "$status" -eq 0 ]
     expect_equal "$output" "$ARTICLE_LINES"
     expect_equal "$(stat -c '%s %Y %a %U' "$SHARED_DIR/data.dat")" "$before"
     # owner-only (0600, as the producer makes it): refused, not waited for
     chmod 600 "$SHARED_DIR/data.dat"
-    run --separate-stderr as_nobody "$BIN/shared-files/consumer" -f "$SHARED_DIR/data.dat" -t 1
+    run --separate-stderr as_nobody shared-files/consumer -f "$SHARED_DIR/data.dat" -t 1
     [ "$status" -eq 1 ]
     expect_equal "$stderr" "consumer: open $SHARED_DIR/data.dat: Permission denied"
 }
@@ -385,8 +357,7 @@ local_teardown() { [ -z "${SHARED_DIR:-}" ] || rm -rf "$SHARED_DIR"; }
     run prog shared-files/producer -f shared.dat
     for n in 4 5 6; do
         for p in producer consumer; do
-            cmd_for "shared-files/$p" -f shared.dat -t 1
-            run --separate-stderr fd_limit "$n" "${CMD[@]}"
+            run --separate-stderr with_fd_limit "$n" "shared-files/$p" -f shared.dat -t 1
             if [ "$status" -ne 0 ]; then
                 [ "$status" -eq 1 ]
                 expect_equal "$(grep -c 'Too many open files' <<<"$stderr")" 1
@@ -394,8 +365,7 @@ local_teardown() { [ -z "${SHARED_DIR:-}" ] || rm -rf "$SHARED_DIR"; }
         done
     done
     # the consumer needs two: its inotify descriptor and the file
-    cmd_for shared-files/consumer -f shared.dat -t 1
-    run --separate-stderr fd_limit 4 "${CMD[@]}"
+    run --separate-stderr with_fd_limit 4 shared-files/consumer -f shared.dat -t 1
     [ "$status" -eq 1 ]
     expect_equal "$stderr" "consumer: open shared.dat: Too many open files"
     expect_equal "$(cat shared.dat)" "$ARTICLE_LINES"

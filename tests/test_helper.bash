@@ -319,15 +319,26 @@ fingerprint() {
     if [ -L "$1" ]; then readlink "$1"; elif [ -f "$1" ]; then md5sum <"$1"; fi
 }
 
-# with_fd_limit N NAME ARGS... : run a program with at most N descriptors,
-# and only 0, 1 and 2 open (bats keeps some of its own open).
+# with_fd_limit N NAME ARGS... : run a program with at most N descriptors
+# (ulimit -n N) and only 0, 1 and 2 open (bats keeps some of its own open),
+# bounded in time. LeakSanitizer is off: it needs descriptors of its own at
+# exit, and without them spins for ever.
 with_fd_limit() {
     local n=$1
     shift
     cmd_for "$@"
     # shellcheck disable=SC2016 # expanded by the inner bash
-    bash -c 'for f in $(ls "/proc/$$/fd"); do [ "$f" -le 2 ] || exec {f}>&-; done
-        ulimit -n "$1" && shift && exec "$@"' _ "$n" "${CMD[@]}"
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" bash -c 'for f in /proc/$$/fd/*; do
+        f=${f##*/}; [ "$f" -le 2 ] || eval "exec $f>&-"; done
+        ulimit -n "$1" && shift && exec timeout -k 5 "$((WAIT_LIMIT * 2))" "$@"' _ "$n" "${CMD[@]}"
+}
+
+# shared_dir : a directory user nobody can reach but not write (the test's
+# own temp dir is inside bats' 0700 one), in $SHARED_DIR; removed by
+# teardown.
+shared_dir() {
+    SHARED_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ipct-shared.XXXXXX")
+    chmod 755 "$SHARED_DIR"
 }
 
 # expect_equal ACTUAL EXPECTED : compare, showing both on failure.
@@ -344,6 +355,7 @@ group_members() { pgrep -g "$1" 2>/dev/null; }
 teardown() {
     local left=() pid f key member
     if declare -F local_teardown >/dev/null; then local_teardown; fi
+    [ -z "${SHARED_DIR:-}" ] || rm -rf "$SHARED_DIR"
     rm -f "$BATS_TEST_TMPDIR/hold" "$BATS_TEST_TMPDIR/release" # peers waiting on these end
     for pid in "${PIDS[@]}"; do
         [ "$pid" = "$NS_PID" ] && continue # the namespace holder goes last
