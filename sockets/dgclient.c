@@ -32,6 +32,7 @@ static const char usage_text[] =
 
 static struct addrinfo *servers, *server; /* the server's addresses; the one in use */
 static char where[300];                   /* the server, named in messages */
+static char echo[DgramSize];              /* the last datagram received */
 
 /* The server's addresses: getaddrinfo's list for HOST (IPv6 and IPv4), or
  * the one UNIX path. */
@@ -86,7 +87,6 @@ static int try_once(int fd, const char *title, double wait)
     if (n == -1 && errno == ECONNREFUSED)
         return -1;
     die_if(n == -1 && errno != EAGAIN && errno != EINTR, "send");
-    char echo[DgramSize];
     double until = now_monotonic() + wait, left;
     while ((left = until - now_monotonic()) > 0 && !stop_signal) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -156,7 +156,7 @@ int main(int argc, char *argv[])
             server = server->ai_next ? server->ai_next : servers;
             fd = open_socket();
         }
-        printf("%s\n", Books[i]); /* the echo: byte for byte the title */
+        printf("%.*s\n", (int)strlen(Books[i]), echo); /* the echo, byte for byte the title */
     }
     puts("Client done, about to exit...");
     die_if(close(fd) == -1, "close");

@@ -178,7 +178,7 @@ print("sent", sent)' "$PORT"
     flush_server "$PORT"
     stop_server
     [ "$(sed -n 2p server.out)" = "War and Peace" ] # the first one waited, and was read
-    received=$(grep -cx 'x*' server.out)
+    received=$(grep -cxE 'x+' server.out)
     echo "received $received of 3000" >&3
     [ "$received" -le $((3000 - drops)) ]
 }
