@@ -11,10 +11,11 @@
 #   driver="..."   run once the command has printed its first line; {PID}
 #                  is the command's process id ({PARTNER}: the partner's)
 #   stop="1"       stop the partner with SIGTERM once the command is done
+#   port="N"       the port {PORT} stands for in the output (default 9876)
 #
 # In run/partner/driver, ./prog means the pair's program, {U} a suffix
 # unique to the test (so names never collide with other tests; it is removed
-# from the output), {PORT} a free port (shown as 9876 in the output). Before
+# from the output), {PORT} a free port (shown as 9876, or port="N"). Before
 # comparing, both sides lose their "prog: waiting for ..." lines (whether a
 # partner had to wait is timing) and PIDs and addresses become N and 0xADDR.
 
@@ -84,7 +85,7 @@ doctest_one() {
         if [ "$(attr "$attrs" stop)" = 1 ]; then kill -TERM "$ppid"; fi
         wait_exit "$ppid" || return 1
     fi
-    actual=$(sed -e "s/$U//g" -e "s/\\b$DOC_PORT\\b/9876/g" main.out | normalize)
+    actual=$(sed -e "s/$U//g" -e "s/\\b$DOC_PORT\\b/$(attr "$attrs" port || echo 9876)/g" main.out | normalize)
     expected=$(normalize <<<"$expected")
     if [ "$actual" != "$expected" ]; then
         printf -- '--- %s, sample %d ($ %s): expected\n%s\n--- actual\n%s\n' \
@@ -144,11 +145,11 @@ doctests() {
 ERRATA_DOC=$REPO/docs/errata.md
 ID_RE='(B|SF|SHM|P|MQ|S|SIG)-[0-9]+'
 
-# Errata without a test: prose only (SHM-8, S-10), or a failure no test
+# Errata without a test: prose only (SHM-8), or a failure no test
 # provokes yet (SHM-5: ftruncate on a fresh tmpfs object does not fail by
 # itself; docs/errata.md says how it could be made to). docs/errata.md
 # explains each, and cites no test for them.
-UNTESTABLE="SHM-5 SHM-8 S-10"
+UNTESTABLE="SHM-5 SHM-8"
 
 # errata_ids : the IDs docs/errata.md defines, in order; fails (with a
 # reason) if the file is missing or defines none.
