@@ -45,7 +45,7 @@ udp_drops() { awk -v p=":$(printf '%04X' "$1")" '$2 ~ p"$" {print $13; exit}' /p
 # Conditions for wait_until, evaluated afresh at each poll:
 queued() { [ "$(recv_q "$1")" -gt 0 ]; }                        # PORT
 udp_bound() { ss -Huan "sport = :$1" | grep -q .; }              # PORT
-connected_to() { ss -Huan "dport = :$1" | grep -q .; }           # PORT
+holds_udp() { ss -Huanp | grep -qF "pid=$1,"; }                  # PID
 has_lines() { [ "$(grep -c . "$1")" -ge "$2" ]; }                # FILE N
 said_after() { tail -n +$(($2 + 1)) "$1" | grep -qF -- "$3"; } # FILE LINE TEXT
 
@@ -298,9 +298,9 @@ dgclient: no echo within 1 s: sending 'The Sound and the Fury' again"
     kill -STOP "$SERVER"
     start_bg client sockets/dgclient -H 127.0.0.1 -p "$PORT"
     client=$LAST_PID
-    # the client's own port: its socket is connected to the server's
-    wait_until 30 connected_to "$PORT"
-    cport=$(ss -Huan "dport = :$PORT" | awk '{n = split($4, a, ":"); print a[n]; exit}')
+    # the client's own port (ss -p: the socket the client's process holds)
+    wait_until 30 holds_udp "$client"
+    cport=$(ss -Huanp | awk -v pid="pid=$client," 'index($0, pid) {n = split($4, a, ":"); print a[n]; exit}')
     py 'import sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"War and Peace", ("127.0.0.1", int(sys.argv[1])))' "$cport"
     seen=$(wc -l <client.err)
     # still waiting for the first title's echo after the intruder's datagram
@@ -424,7 +424,8 @@ time.sleep(600)' "$PORT"
 
 @test "a second dgserver on the same UDP port refuses (no SO_REUSEADDR); the first keeps serving" {
     start_server -p "$PORT"
-    run --separate-stderr prog sockets/dgserver -p "$PORT"
+    cmd_for sockets/dgserver -p "$PORT"
+    run --separate-stderr timeout 30 "${CMD[@]}" # were it to bind, it would run on
     [ "$status" -eq 1 ]
     expect_equal "$stderr" "dgserver: bind 127.0.0.1 port $PORT: Address already in use"
     run --separate-stderr prog sockets/dgclient -p "$PORT"
@@ -471,7 +472,8 @@ time.sleep(600)' "$PORT"
 
 @test "UNIX: a second dgserver on a live path refuses and leaves it alone" {
     start_server -u dg.sock
-    run --separate-stderr prog sockets/dgserver -u dg.sock
+    cmd_for sockets/dgserver -u dg.sock
+    run --separate-stderr timeout 30 "${CMD[@]}" # were it to bind, it would run on
     [ "$status" -eq 1 ]
     expect_equal "$stderr" "dgserver: another server is bound to dg.sock"
     run --separate-stderr prog sockets/dgclient -u dg.sock
@@ -484,7 +486,8 @@ time.sleep(600)' "$PORT"
     mkdir dir
     ln -s file link
     for p in file dir link; do
-        run --separate-stderr prog sockets/dgserver -u "$p"
+        cmd_for sockets/dgserver -u "$p"
+        run --separate-stderr timeout 30 "${CMD[@]}" # were it to bind, it would run on
         [ "$status" -eq 1 ]
         expect_equal "$stderr" "dgserver: $p exists and is not a socket: not removed"
     done
