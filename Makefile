@@ -19,6 +19,7 @@ PROGRAMS := \
 	message-queues/sender message-queues/receiver \
 	message-queues/mqsender message-queues/mqreceiver \
 	sockets/server sockets/pollserver sockets/client \
+	sockets/dgserver sockets/dgclient \
 	signals/shutdown signals/sigreceiver signals/sigsender \
 	bench/ipcbench
 

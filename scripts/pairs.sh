@@ -35,7 +35,7 @@
 # order of the articles: make demo runs them in that order). try, demo,
 # watch and doctor need nothing else.
 
-PAIR_NAMES="shared-files shared-memory sysv-shm pipeUN pipes message-queues posix-mq sockets pollserver sockets-unix shutdown signals"
+PAIR_NAMES="shared-files shared-memory sysv-shm pipeUN pipes message-queues posix-mq sockets pollserver sockets-unix datagrams datagrams-unix shutdown signals"
 
 pair_info() {
     PAIR_RIGHT="" PAIR_OBJECTS="" PAIR_NEEDS="" PAIR_DEMO=""
@@ -73,6 +73,12 @@ pair_info() {
     sockets-unix)
         PAIR_DIR=sockets PAIR_LEFT="server -u echo.sock" PAIR_RIGHT="client -u echo.sock" PAIR_MODE=stop
         PAIR_OBJECTS="unix:echo.sock" PAIR_DEMO=no PAIR_TITLE="UNIX-domain sockets (beyond the article)" ;;
+    datagrams)
+        PAIR_DIR=sockets PAIR_LEFT=dgserver PAIR_RIGHT=dgclient PAIR_MODE=stop
+        PAIR_OBJECTS="udp:9877" PAIR_TITLE="datagram sockets, UDP (beyond the article)" ;;
+    datagrams-unix)
+        PAIR_DIR=sockets PAIR_LEFT="dgserver -u dgram.sock" PAIR_RIGHT="dgclient -u dgram.sock" PAIR_MODE=stop
+        PAIR_OBJECTS="unix:dgram.sock" PAIR_DEMO=no PAIR_TITLE="UNIX-domain datagram sockets (beyond the article)" ;;
     shutdown)
         PAIR_DIR=signals PAIR_LEFT=shutdown PAIR_MODE=one PAIR_TITLE="signals (part 3)" ;;
     signals)

@@ -16,10 +16,13 @@
 #                  not run, the others still are, and the README's test then
 #                  skips with `need` (naming the Debian package) instead of
 #                  passing
+#   port="N"       the port {PORT} stands for in the output (default 9876)
+#   status="N"     the exit status the command must have (default 0)
+#   partner_status="N"  the same for the partner (default 0)
 #
 # In run/partner/driver, ./prog means the pair's program, {U} a suffix
 # unique to the test (so names never collide with other tests; it is removed
-# from the output), {PORT} a free port (shown as 9876 in the output). Before
+# from the output), {PORT} a free port (shown as 9876, or port="N"). Before
 # comparing, both sides lose their "prog: waiting for ..." lines (whether a
 # partner had to wait is timing) and PIDs and addresses become N and 0xADDR.
 
@@ -68,28 +71,42 @@ doctest_one() {
     run_cmd=$(expand "$(attr "$attrs" run || printf '%s' "$shown")")
     partner=$(attr "$attrs" partner) && partner=$(expand "$partner")
     driver=$(attr "$attrs" driver) && driver=$(expand "$driver")
+    # Every step's status counts: this function runs under `|| failed=1`,
+    # where set -e does not apply, so each check returns by itself.
     if [ -n "$partner" ]; then
-        bash -c "exec $partner" >partner.out 2>&1 &
-        ppid=$!
-        PIDS+=("$ppid")
+        spawn partner bash -c "exec $partner 2>&1"
+        ppid=$LAST_PID
         if ready=$(attr "$attrs" ready); then wait_for_line partner.out "$ready" || return 1; fi
         run_cmd=${run_cmd//\{PARTNER\}/$ppid}
     fi
+    local want_status rc=0
+    want_status=$(attr "$attrs" status || echo 0)
     if [ -n "$driver" ]; then
-        bash -c "exec $run_cmd" >main.out 2>&1 &
-        mpid=$!
-        PIDS+=("$mpid")
+        spawn main bash -c "exec $run_cmd 2>&1"
+        mpid=$LAST_PID
         wait_until "$WAIT_LIMIT" test -s main.out || return 1
-        timeout 60 bash -c "${driver//\{PID\}/$mpid}" >/dev/null || return 1
+        timeout 60 bash -c "${driver//\{PID\}/$mpid}" >/dev/null || { echo "driver failed: $driver" >&2; return 1; }
         wait_exit "$mpid" || return 1
+        rc=$EXIT_CODE
     else
-        timeout 120 bash -c "$run_cmd" >main.out 2>&1
+        timeout "$((WAIT_LIMIT * 4))" bash -c "$run_cmd" >main.out 2>&1 3>&- || rc=$?
+    fi
+    if [ "$rc" != "$want_status" ]; then
+        printf -- '--- %s, sample %d ($ %s): exit status %s, expected %s\n' \
+            "$dir/README.md" "$BLOCK" "$shown" "$rc" "$want_status" >&2
+        cat main.out >&2
+        return 1
     fi
     if [ -n "$partner" ]; then
         if [ "$(attr "$attrs" stop)" = 1 ]; then kill -TERM "$ppid"; fi
         wait_exit "$ppid" || return 1
+        if [ "$EXIT_CODE" != "$(attr "$attrs" partner_status || echo 0)" ]; then
+            printf -- '--- %s, sample %d: the partner (%s) exited %s\n' "$dir/README.md" "$BLOCK" "$partner" "$EXIT_CODE" >&2
+            cat partner.out >&2
+            return 1
+        fi
     fi
-    actual=$(sed -e "s/$U//g" -e "s/\\b$DOC_PORT\\b/9876/g" main.out | normalize)
+    actual=$(sed -e "s/$U//g" -e "s/\\b$DOC_PORT\\b/$(attr "$attrs" port || echo 9876)/g" main.out | normalize)
     expected=$(normalize <<<"$expected")
     if [ "$actual" != "$expected" ]; then
         printf -- '--- %s, sample %d ($ %s): expected\n%s\n--- actual\n%s\n' \
@@ -172,9 +189,9 @@ doctests() {
 ERRATA_DOC=$REPO/docs/errata.md
 ID_RE='(B|SF|SHM|P|MQ|S|SIG)-[0-9]+'
 
-# Errata without a test: prose only (SHM-8, S-10). docs/errata.md explains
-# each, and cites no test for them.
-UNTESTABLE="SHM-8 S-10"
+# Errata without a test: prose only (SHM-8). docs/errata.md explains it,
+# and cites no test for it.
+UNTESTABLE="SHM-8"
 
 # errata_ids : the IDs docs/errata.md defines, in order; fails (with a
 # reason) if the file is missing or defines none.
