@@ -327,6 +327,8 @@ class Normaliser:
             kind, inner = m.groups()
             if kind.startswith('UNIX') or re.fullmatch(r'\d+', inner):
                 inner = outside_strings(inner, lambda s: re.sub(r'\d+', 'N', s))
+                # an abstract name the kernel chose (autobind): @"4a589"
+                inner = re.sub(r'@"[0-9a-f]{5}"', '@"XXXXX"', inner)
             else:
                 inner = re.sub(r'(?<=:)(3[2-9]\d{3}|[4-6]\d{4})\b', 'PORT', inner)  # ephemeral
             body = '%s:[%s]' % (kind, inner)

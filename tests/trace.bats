@@ -317,6 +317,8 @@ trace_matches() {
 @test "trace sockets: a gcc and a clang build make the landmark calls of docs/traces/sockets.txt" { trace_matches sockets; }
 @test "trace sockets-unix: a gcc and a clang build make the landmark calls of docs/traces/sockets-unix.txt" { trace_matches sockets-unix; }
 @test "trace pollserver: a gcc and a clang build make the landmark calls of docs/traces/pollserver.txt" { trace_matches pollserver; }
+@test "trace datagrams: a gcc and a clang build make the landmark calls of docs/traces/datagrams.txt" { trace_matches datagrams; }
+@test "trace datagrams-unix: a gcc and a clang build make the landmark calls of docs/traces/datagrams-unix.txt" { trace_matches datagrams-unix; }
 @test "trace shutdown: a gcc and a clang build make the landmark calls of docs/traces/shutdown.txt" { trace_matches shutdown; }
 @test "trace signals: a gcc and a clang build make the landmark calls of docs/traces/signals.txt" { trace_matches signals; }
 
@@ -337,12 +339,17 @@ rule = next(l for l in g if re.fullmatch(r'-+\+-+', l))
 sep, header = rule.index('+'), g[g.index(rule) - 1]
 
 def cells(lines):
+    """(stream, cell): the side, and for a forked child ("[child] ...") the
+    child apart: how a child's calls interleave with its parent's is timing,
+    so the order is checked within each process only."""
     out = []
     for line in lines:
         if not line.strip():
             continue
         left, right = line[:sep - 1].rstrip(), line[sep + 2:]
-        out.append(('right', right) if not left else ('left', left))
+        side, cell = ('right', right) if not left else ('left', left)
+        m = re.match(r'^(\[\w+\]) ', cell)
+        out.append((side + (' ' + m.group(1) if m else ''), cell))
     return out
 
 def mask(cell):
@@ -378,14 +385,14 @@ for line in text[i + 2:]:
         break
     excerpt.append(line)
 body = g[g.index(rule) + 1:]
-pos = {'left': 0, 'right': 0}
 gcells = cells(body)
+pos = {stream: 0 for stream, _ in gcells}
 n = 0
 for line in excerpt:
     if line in (header, rule) or line.strip() in ('', '...', '⋮'):
         continue
     side, cell = cells([line])[0]
-    for k in range(pos[side], len(gcells)):
+    for k in range(pos.get(side, 0), len(gcells)):
         if gcells[k][0] == side and same(cell, gcells[k][1]):
             pos[side] = k + 1
             n += 1
