@@ -612,6 +612,7 @@ in_msgrcv_or_waiting() { in_msgrcv "$1" || grep -q "waiting for a sender" "$2"; 
 }
 
 @test "-k: a file, a directory, a symlink, in a directory nobody may write: the key path is only read, never changed (MQ-5)" {
+    need_root "runs programs as user nobody (setpriv)"
     need setpriv util-linux
     # a place user nobody can reach, removed at the end
     top=$(mktemp -d)
@@ -647,6 +648,7 @@ in_msgrcv_or_waiting() { in_msgrcv "$1" || grep -q "waiting for a sender" "$2"; 
 }
 
 @test "another user's queue under the key or name: refused with the reason, never changed or removed (MQ-6)" {
+    need_root "runs programs as user nobody (setpriv)"
     need setpriv util-linux
     run prog message-queues/sender "${K[@]}" # root's queue, 0600
     py_mq "$MQ" 6 5 old:3                    # root's POSIX queue, 0600

@@ -428,6 +428,7 @@ print(n, flush=True)
 }
 
 @test "hostile: a directory the user may not write: mkfifo fails, exit 1, nothing made" {
+    need_root "runs programs as user nobody (setpriv)"
     shared_dir
     for p in fifoWriter fifoReader; do
         run --separate-stderr as_nobody "pipes/$p" -p "$SHARED_DIR/ch" -t 1

@@ -332,6 +332,7 @@ f.flush()
 }
 
 @test "hostile: a name in a directory the user may not write: producer exit 1, nothing created; consumer only reads" {
+    need_root "runs programs as user nobody (setpriv)"
     shared_dir
     run --separate-stderr as_nobody shared-files/producer -f "$SHARED_DIR/data.dat"
     [ "$status" -eq 1 ]

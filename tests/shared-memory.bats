@@ -409,6 +409,7 @@ leave() {
 }
 
 @test "another user's objects under the names: refused with the reason, never changed or removed (SHM-7)" {
+    need_root "runs programs as user nobody (setpriv)"
     need setpriv util-linux
     leave seg512 ready1
     seg=$(fingerprint "/dev/shm$SHM")

@@ -16,6 +16,7 @@ local_setup() {
 
 local_teardown() {
     if [ -n "${RO_DIR:-}" ]; then
+        chmod 755 "$RO_DIR"
         find "$RO_DIR" -type s -delete 2>/dev/null # teardown would not look there
         rm -rf "$RO_DIR"
     fi
@@ -85,9 +86,10 @@ make_things() {
 @test "server, pollserver, client -u in a directory they may not write: exit 1, nothing created or removed (issue 15)" {
     as_other
     RO_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ipc-ro.XXXXXX")
-    if [ ${#AS_OTHER[@]} -eq 0 ]; then chmod 555 "$RO_DIR"; else chmod 755 "$RO_DIR"; fi
     echo precious >"$RO_DIR/file"
     py 'import sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$RO_DIR/stale.sock"
+    # not root: we are the user who may not write there
+    if [ ${#AS_OTHER[@]} -eq 0 ]; then chmod 555 "$RO_DIR"; else chmod 755 "$RO_DIR"; fi
     before=$(snapshot "$RO_DIR" "$RO_DIR"/*)
     for prog in server pollserver; do
         for t in new.sock stale.sock file; do

@@ -518,7 +518,8 @@ low_nofile() {
 
 @test "out of segments or semaphore sets (kernel.shmmni, kernel.sem): reported once, exit 1, nothing left" {
     private_namespace # the limits are the namespace's own
-    K=(-k "$BATS_TEST_TMPDIR/keyfile") # (nsenter starts in the namespace's /)
+    [ ${#NS[@]} -gt 0 ] || skip "needs a private IPC namespace (it changes kernel.shmmni)"
+    K=(-k "$BATS_TEST_TMPDIR/keyfile")
     "${NS[@]}" sh -c 'echo 0 >/proc/sys/kernel/shmmni' 2>/dev/null || skip "cannot set kernel.shmmni here"
     run --separate-stderr prog shared-memory/svwriter "${K[@]}"
     [ "$status" -eq 1 ]

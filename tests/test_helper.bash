@@ -84,9 +84,13 @@ prog() {
 # from a terminal. stdout to LOGBASE.out, stderr to LOGBASE.err; the PID in
 # $LAST_PID, recorded for teardown.
 spawn() {
-    local log=$1
+    local log=$1 ns=("${NS[@]}")
     shift
-    IPC_TEST_TAG=$TAG setsid env --default-signal=INT,QUIT "${NS[@]}" "$@" >"$log.out" 2>"$log.err" 3>&- &
+    # In the test's namespace (private_namespace), once: a command from
+    # cmd_for is there already, and entering a user namespace one is
+    # already in fails (EINVAL).
+    [ "${1:-}" != "${NS[0]:-}" ] || ns=()
+    IPC_TEST_TAG=$TAG setsid env --default-signal=INT,QUIT "${ns[@]}" "$@" >"$log.out" 2>"$log.err" 3>&- &
     LAST_PID=$!
     PIDS+=("$LAST_PID")
 }
@@ -143,8 +147,10 @@ private_namespace() {
             echo ready && exec sleep 100000'
         NS_PID=$LAST_PID
         wait_for_line ns.out '^ready$' || return 1
-        NS=(nsenter -t "$NS_PID" --ipc --net --mount --)
-        [ ${#user[@]} -eq 0 ] || NS=(nsenter -t "$NS_PID" --user --preserve-credentials --ipc --net --mount --)
+        # --wd=.: stay in the caller's directory (entering a mount namespace
+        # otherwise moves a process to the namespace's root directory)
+        NS=(nsenter -t "$NS_PID" --ipc --net --mount --wd=. --)
+        [ ${#user[@]} -eq 0 ] || NS=(nsenter -t "$NS_PID" --user --preserve-credentials --ipc --net --mount --wd=. --)
     else
         exec {NS_LOCK}>"${TMPDIR:-/tmp}/ipc-examples-default-names.lock"
         flock -w "$((WAIT_LIMIT * 4))" "$NS_LOCK" || return 1
@@ -295,6 +301,12 @@ signal_storm() {
     done
     STORM_STATUSES=$(printf '%s\n' "${statuses[@]}" | sort -nu | tr '\n' ' ')
     STORM_STATUSES=${STORM_STATUSES% }
+}
+
+# need_root WHY : skip the test unless we are root (CI is): only root can
+# act as another user, or make objects another user owns.
+need_root() {
+    [ "$(id -u)" = 0 ] || skip "needs root: $1"
 }
 
 # as_nobody NAME ARGS... : run a program as user nobody (65534) with no
