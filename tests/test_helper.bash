@@ -34,10 +34,11 @@ WAIT_LIMIT=${IPC_TEST_WAIT:-30}
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 PY=${IPC_PYTHON:-$PY} # a python3 of your choice (tests of the suite itself hide modules so)
 
-# Every python3 peer ends by itself: SIGALRM (default action: terminate)
-# after PEER_BOUND seconds, and no socket operation waits more than 30 s.
+# Every python3 peer ends by itself: SIGALRM ends it after PEER_BOUND
+# seconds (its default action is set first: the suite may have been started
+# with SIGALRM ignored), and no socket operation waits more than 30 s.
 PEER_BOUND=${IPC_PEER_BOUND:-$((WAIT_LIMIT * 4))}
-PY_PRELUDE="import os, signal, socket; signal.alarm($PEER_BOUND); socket.setdefaulttimeout(30)
+PY_PRELUDE="import os, signal, socket; signal.signal(signal.SIGALRM, signal.SIG_DFL); signal.alarm($PEER_BOUND); socket.setdefaulttimeout(30)
 "
 
 setup() {
