@@ -18,6 +18,7 @@ PROGRAMS := \
 	message-queues/sender message-queues/receiver \
 	message-queues/mqsender message-queues/mqreceiver \
 	sockets/server sockets/client \
+	sockets/fdsender sockets/fdreceiver \
 	signals/shutdown signals/sigreceiver signals/sigsender \
 	bench/ipcbench
 
