@@ -35,7 +35,7 @@
 # order of the articles: make demo runs them in that order). try, demo,
 # watch and doctor need nothing else.
 
-PAIR_NAMES="shared-files shared-memory pipeUN pipes message-queues posix-mq sockets sockets-unix shutdown signals"
+PAIR_NAMES="shared-files shared-memory pipeUN pipes message-queues posix-mq sockets sockets-unix fd-passing shutdown signals"
 
 pair_info() {
     PAIR_RIGHT="" PAIR_OBJECTS="" PAIR_NEEDS="" PAIR_DEMO=""
@@ -66,6 +66,9 @@ pair_info() {
     sockets-unix)
         PAIR_DIR=sockets PAIR_LEFT="server -u echo.sock" PAIR_RIGHT="client -u echo.sock" PAIR_MODE=stop
         PAIR_OBJECTS="unix:echo.sock" PAIR_DEMO=no PAIR_TITLE="UNIX-domain sockets (beyond the article)" ;;
+    fd-passing)
+        PAIR_DIR=sockets PAIR_LEFT=fdreceiver PAIR_RIGHT=fdsender PAIR_MODE=both
+        PAIR_OBJECTS="unix:fdpass.sock" PAIR_TITLE="a sealed memfd passed over a UNIX socket (beyond the article)" ;;
     shutdown)
         PAIR_DIR=signals PAIR_LEFT=shutdown PAIR_MODE=one PAIR_TITLE="signals (part 3)" ;;
     signals)

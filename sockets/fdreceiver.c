@@ -60,7 +60,7 @@ int main(int argc, char *argv[])
     printf("Listening on %s for a descriptor...\n", path);
     /* One data byte, and room for FdPassRoom descriptors (the kernel drops any
      * more: MSG_CTRUNC) in a buffer aligned as a cmsghdr must be. */
-    char byte;
+    char byte = 0;
     struct iovec iov = {.iov_base = &byte, .iov_len = 1};
     _Alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * FdPassRoom)];
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control};
@@ -118,8 +118,7 @@ static struct stat bound;
 static void remove_socket(void)
 {
     struct stat st;
-    if (bound_path && lstat(bound_path, &st) == 0 && st.st_ino == bound.st_ino &&
-        st.st_dev == bound.st_dev)
+    if (bound_path && lstat(bound_path, &st) == 0 && st.st_dev == bound.st_dev && st.st_ino == bound.st_ino)
         unlink(bound_path);
 }
 
@@ -140,14 +139,15 @@ static void wait_failed(const char *call, const char *what, double seconds)
 static int listen_at(const char *path, double timeout)
 {
     struct sockaddr_un addr = fdpass_address(path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), probe;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     die_if(fd == -1, "socket");
     umask(0177); /* the socket file is created 0600 (and we create nothing else) */
     int rc = bind(fd, (struct sockaddr *)&addr, sizeof addr);
     if (rc == -1 && errno == EADDRINUSE && lstat(path, &bound) == 0) { /* what is there? */
         if (!S_ISSOCK(bound.st_mode))
             fail("%s exists and is not a socket: not touching it", path);
-        die_if((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1, "socket");
+        int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        die_if(probe == -1, "socket");
         if (connect(probe, (struct sockaddr *)&addr, sizeof addr) == 0 || errno == EAGAIN)
             fail("another fdreceiver is listening on %s", path);
         die_if(errno != ECONNREFUSED, "connect %s", path);

@@ -31,8 +31,8 @@ static const char usage_text[] =
     "  -u, --unix PATH        the receiver's socket (default: " FdPassSocket ")\n"
     "  -m, --message TEXT     what to pass, a newline added if it has none (default:\n"
     "                         two lines of Romeo and Juliet)\n"
-    "  -t, --timeout SECONDS  how long to wait for the receiver (default: 30; 0: do\n"
-    "                         not wait)\n"
+    "  -t, --timeout SECONDS  how long to wait for the receiver (default: 30;\n"
+    "                         0: do not wait)\n"
     "  -h, --help             show this help\n"
     "Partner: fdreceiver (same -u). Example (two terminals):\n"
     "  ./fdreceiver -u /tmp/fd.sock        ./fdsender -u /tmp/fd.sock\n";
@@ -80,7 +80,7 @@ int main(int argc, char *argv[])
     struct backoff wait = backoff_start(timeout);
     int sock;
     for (bool said = false; (sock = try_connect(path)) == -1; said = true) {
-        if (!said)
+        if (!said && timeout > 0)
             note("waiting for fdreceiver at %s", path);
         if (!backoff_wait(&wait)) {
             if (stop_signal)
