@@ -221,6 +221,7 @@ CANNOT_SEAL="not a memfd sealed against writing, shrinking and growing (it canno
 @test "fd-passing: every descriptor a hostile sender passes is closed at once, the extra ones too (strace)" {
     need strace strace
     [ "${IPC_VALGRIND:-0}" = 1 ] && skip "strace of valgrind shows valgrind's own calls"
+    export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" # LeakSanitizer cannot run under ptrace
     spawn receiver strace -qq -e trace=recvmsg,close -o trace.txt "$BIN/sockets/fdreceiver" -u r.sock
     RECEIVER=$LAST_PID
     wait_for_line receiver.out '^Listening on '
@@ -231,6 +232,7 @@ CANNOT_SEAL="not a memfd sealed against writing, shrinking and growing (it canno
     fds=$(sed -nE 's/^recvmsg\(.*cmsg_data=\[([0-9]+), ([0-9]+)\].*/\1 \2/p' trace.txt)
     [ -n "$fds" ] || { cat trace.txt >&2; return 1; }
     read -r first second <<<"$fds"
+    grep -q '^recvmsg(.*, MSG_CMSG_CLOEXEC) = 1$' trace.txt # close-on-exec from the start
     sed -n '/^recvmsg/,$p' trace.txt >after.txt
     grep -qx "close($second) *= 0" after.txt || { cat trace.txt >&2; return 1; }
     refute grep -q "close($first)" after.txt # the first was judged, refused: exit closes it
@@ -328,6 +330,16 @@ print("listening", flush=True); c, _ = srv.accept(); socket.recv_fds(c, 1, 1); o
     expect_equal "$(tail -n 2 receiver.out)" "$TEXT"
 }
 
+@test "fd-passing: a file put in place of the socket while the receiver waits is not removed when it ends" {
+    start_receiver -u r.sock
+    rm r.sock
+    echo precious >r.sock
+    kill -TERM "$RECEIVER"
+    wait_exit "$RECEIVER"
+    [ "$EXIT_CODE" -eq 143 ]
+    [ "$(cat r.sock)" = precious ]
+}
+
 @test "fd-passing: a path that is a regular file, a directory or a symlink is never touched: exit 1 with the reason" {
     echo keep >file
     mkdir dir
@@ -371,15 +383,22 @@ print("listening", flush=True); c, _ = srv.accept(); socket.recv_fds(c, 1, 1); o
     [ "$STORM_STATUSES" = 143 ]
 }
 
+# bounded NAME ARGS... : run a program (as prog does) that must end within
+# 20 s: one that would wait for ever is killed (timeout: status 124).
+bounded() {
+    cmd_for "$@"
+    timeout -k 5 20 "${CMD[@]}"
+}
+
 @test "fd-passing: -t 0 does not wait: no sender, no receiver, exit 1 at once" {
-    run --separate-stderr prog sockets/fdreceiver -u r.sock -t 0
+    run --separate-stderr bounded sockets/fdreceiver -u r.sock -t 0
     [ "$status" -eq 1 ]
     [ "$stderr" = "fdreceiver: gave up after 0 s: no fdsender connected" ]
     [ ! -e r.sock ]
-    run --separate-stderr prog sockets/fdsender -u r.sock -t 0
+    run --separate-stderr bounded sockets/fdsender -u r.sock -t 0
     [ "$status" -eq 1 ]
     [ "$stderr" = "fdsender: gave up after 0 s: no fdreceiver at r.sock" ]
-    run --separate-stderr prog sockets/fdreceiver -u r.sock -t 0.3
+    run --separate-stderr bounded sockets/fdreceiver -u r.sock -t 0.3
     [ "$status" -eq 1 ]
     [ "$stderr" = "fdreceiver: gave up after 0.3 s: no fdsender connected" ]
 }
@@ -426,9 +445,12 @@ ulimit -n "$0" && exec "$@"'
 
 @test "fd-passing: out of descriptors is reported once, exit 1: the receiver's accept, the passed descriptor, the sender's socket" {
     [ "${IPC_VALGRIND:-0}" = 1 ] && skip "valgrind needs descriptors of its own"
+    # LeakSanitizer too, at exit (it opens /proc/self/task): without one it
+    # fails, and with log_path set spins. AddressSanitizer itself stays on.
+    export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"
     cmd_for sockets/fdreceiver -u r.sock
     # 0-2 and the listener: accept has no descriptor left
-    run --separate-stderr bash -c "$LIMIT_FDS" 4 "${CMD[@]}"
+    run --separate-stderr timeout -k 5 20 bash -c "$LIMIT_FDS" 4 "${CMD[@]}"
     [ "$status" -eq 1 ]
     [ "$stderr" = "fdreceiver: accept: Too many open files" ]
     [ ! -e r.sock ]
@@ -443,7 +465,7 @@ ulimit -n "$0" && exec "$@"'
     expect_equal "$(cat receiver.err)" "fdreceiver: more than 4 descriptors, or out of descriptors (ulimit -n)"
     # 0-2 and the memfd: no socket for the sender
     cmd_for sockets/fdsender -u r.sock
-    run --separate-stderr bash -c "$LIMIT_FDS" 4 "${CMD[@]}"
+    run --separate-stderr timeout -k 5 20 bash -c "$LIMIT_FDS" 4 "${CMD[@]}"
     [ "$status" -eq 1 ]
     [ "$stderr" = "fdsender: socket: Too many open files" ]
 }
