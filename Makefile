@@ -20,6 +20,7 @@ PROGRAMS := \
 	message-queues/mqsender message-queues/mqreceiver \
 	sockets/server sockets/pollserver sockets/client \
 	sockets/dgserver sockets/dgclient \
+	sockets/fdsender sockets/fdreceiver \
 	signals/shutdown signals/sigreceiver signals/sigsender \
 	bench/ipcbench
 

@@ -35,7 +35,7 @@
 # order of the articles: make demo runs them in that order). try, demo,
 # watch and doctor need nothing else.
 
-PAIR_NAMES="shared-files shared-memory sysv-shm pipeUN pipes message-queues posix-mq sockets pollserver sockets-unix datagrams datagrams-unix shutdown signals"
+PAIR_NAMES="shared-files shared-memory sysv-shm pipeUN pipes message-queues posix-mq sockets pollserver sockets-unix datagrams datagrams-unix fd-passing shutdown signals"
 
 pair_info() {
     PAIR_RIGHT="" PAIR_OBJECTS="" PAIR_NEEDS="" PAIR_DEMO=""
@@ -79,6 +79,9 @@ pair_info() {
     datagrams-unix)
         PAIR_DIR=sockets PAIR_LEFT="dgserver -u dgram.sock" PAIR_RIGHT="dgclient -u dgram.sock" PAIR_MODE=stop
         PAIR_OBJECTS="unix:dgram.sock" PAIR_DEMO=no PAIR_TITLE="UNIX-domain datagram sockets (beyond the article)" ;;
+    fd-passing)
+        PAIR_DIR=sockets PAIR_LEFT=fdreceiver PAIR_RIGHT=fdsender PAIR_MODE=both
+        PAIR_OBJECTS="unix:fdpass.sock" PAIR_TITLE="a sealed memfd passed over a UNIX socket (beyond the article)" ;;
     shutdown)
         PAIR_DIR=signals PAIR_LEFT=shutdown PAIR_MODE=one PAIR_TITLE="signals (part 3)" ;;
     signals)
