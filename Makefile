@@ -19,6 +19,7 @@ PROGRAMS := \
 	message-queues/mqsender message-queues/mqreceiver \
 	sockets/server sockets/client \
 	signals/shutdown signals/sigreceiver signals/sigsender \
+	signals/sigfdreceiver \
 	bench/ipcbench
 
 # Build into O (default: next to the sources). `make check` uses O=build/asan.
