@@ -314,6 +314,7 @@ trace_matches() {
 @test "trace sockets-unix: a gcc and a clang build make the landmark calls of docs/traces/sockets-unix.txt" { trace_matches sockets-unix; }
 @test "trace shutdown: a gcc and a clang build make the landmark calls of docs/traces/shutdown.txt" { trace_matches shutdown; }
 @test "trace signals: a gcc and a clang build make the landmark calls of docs/traces/signals.txt" { trace_matches signals; }
+@test "trace signalfd: a gcc and a clang build make the landmark calls of docs/traces/signalfd.txt" { trace_matches signalfd; }
 
 # The excerpt check: every line of a README's marked excerpt is a cell of
 # the golden trace, on the same side, in the same order (the other side's
