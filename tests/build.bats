@@ -19,7 +19,7 @@ copy_sources() {
         [[ "$output" != *warning* ]]
         [[ "$output" == *"-std=c11 -Wall -Wextra -Wpedantic -Werror"* ]]
         for p in producer consumer memwriter memreader pipeUN fifoWriter fifoReader sender receiver \
-            mqsender mqreceiver server client shutdown sigreceiver sigsender ipcbench; do
+            mqsender mqreceiver server client shutdown sigreceiver sigsender sigfdreceiver ipcbench; do
             ls "$BATS_TEST_TMPDIR/$cc"/*/"$p" >/dev/null
         done
     done
@@ -42,7 +42,8 @@ copy_sources() {
     touch src/include/ipc.h
     run make -C src -j4 O="$BATS_TEST_TMPDIR/out"
     [ "$status" -eq 0 ]
-    [ "$(grep -c ' -o ' <<<"$output")" -eq 18 ] # ipc.o, every program and the bench
+    programs=$(sed -n '/^PROGRAMS :=/,/^$/p' src/Makefile | grep -oE '[A-Za-z-]+/[A-Za-z]+' | wc -l)
+    [ "$(grep -c ' -o ' <<<"$output")" -eq $((programs + 1)) ] # ipc.o, every program and the bench
 }
 
 # Each directory's README shows, under "Build one program by hand", one

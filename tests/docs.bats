@@ -247,7 +247,7 @@ errata_ids() {
     for p in shared-files/producer shared-files/consumer shared-memory/memwriter shared-memory/memreader \
         pipes/pipeUN pipes/fifoWriter pipes/fifoReader message-queues/sender message-queues/receiver \
         message-queues/mqsender message-queues/mqreceiver sockets/server sockets/client \
-        signals/shutdown signals/sigreceiver signals/sigsender bench/ipcbench; do
+        signals/shutdown signals/sigreceiver signals/sigsender signals/sigfdreceiver bench/ipcbench; do
         run --separate-stderr prog "$p" --help
         [ "$status" -eq 0 ]
         [[ "$output" == "Usage: ${p##*/}"* ]]

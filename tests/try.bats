@@ -58,7 +58,7 @@ pane_has() { pane "$1" | grep -qE -- "$2"; }
 }
 
 @test "without tmux, try prints the two commands for every pair" {
-    for pair in shared-files shared-memory pipes pipeUN message-queues posix-mq sockets sockets-unix shutdown signals; do
+    for pair in shared-files shared-memory pipes pipeUN message-queues posix-mq sockets sockets-unix shutdown signals signalfd; do
         run env TRY_TMUX=no-such-tmux "$REPO/try" "$pair"
         [ "$status" -eq 0 ]
         [[ "$output" == "tmux is not installed"*"terminal 1: "* ]]
