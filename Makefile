@@ -22,6 +22,7 @@ PROGRAMS := \
 	sockets/dgserver sockets/dgclient \
 	sockets/fdsender sockets/fdreceiver \
 	signals/shutdown signals/sigreceiver signals/sigsender \
+	signals/sigfdreceiver \
 	bench/ipcbench
 
 # Build into O (default: next to the sources). `make check` uses O=build/asan.

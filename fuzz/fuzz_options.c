@@ -19,11 +19,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* New programs go last: a corpus input's first byte is an index here. */
 #define PROGRAMS(X)                                                                                    \
     X(producer) X(consumer) X(memwriter) X(memreader) X(pipeUN) X(fifoWriter) X(fifoReader) X(sender) \
         X(receiver) X(mqsender) X(mqreceiver) X(server) X(client) X(shutdown) X(sigreceiver)          \
             X(sigsender) X(ipcbench) X(svwriter) X(svreader) X(pollserver) X(dgserver) X(dgclient) \
-                X(fdsender) X(fdreceiver)
+                X(fdsender) X(fdreceiver) X(sigfdreceiver)
 #define DECLARE(name) int fuzzmain_##name(int argc, char *argv[]);
 PROGRAMS(DECLARE)
 #define ENTRY(name) {#name, fuzzmain_##name},

@@ -17,7 +17,7 @@ _Noreturn void fuzz_options_parsed(void);
 #define sigprocmask(how, set, old) ((void)(how), (void)(set), (void)(old), fuzz_options_parsed(), -1)
 #define pipe(fds) ((void)(fds), fuzz_options_parsed(), -1)
 #define sigqueue(pid, sig, value) ((void)(pid), (void)(sig), (void)(value), fuzz_options_parsed(), -1)
-/* signal: pipeUN, ipcbench; sigprocmask: shutdown; pipe: sigreceiver;
+/* signal: pipeUN, ipcbench; sigprocmask: shutdown, sigfdreceiver; pipe: sigreceiver;
  * sigqueue: sigsender. */
 
 #endif

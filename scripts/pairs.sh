@@ -35,7 +35,7 @@
 # order of the articles: make demo runs them in that order). try, demo,
 # watch and doctor need nothing else.
 
-PAIR_NAMES="shared-files shared-memory sysv-shm pipeUN pipes message-queues posix-mq sockets pollserver sockets-unix datagrams datagrams-unix fd-passing shutdown signals"
+PAIR_NAMES="shared-files shared-memory sysv-shm pipeUN pipes message-queues posix-mq sockets pollserver sockets-unix datagrams datagrams-unix fd-passing shutdown signals signalfd"
 
 pair_info() {
     PAIR_RIGHT="" PAIR_OBJECTS="" PAIR_NEEDS="" PAIR_DEMO=""
@@ -87,6 +87,9 @@ pair_info() {
     signals)
         PAIR_DIR=signals PAIR_LEFT=sigreceiver PAIR_RIGHT="sigsender PID USR1 7" PAIR_MODE=sig
         PAIR_DEMO=no PAIR_TITLE="signals between two terminals (beyond the article)" ;;
+    signalfd)
+        PAIR_DIR=signals PAIR_LEFT=sigfdreceiver PAIR_RIGHT="sigsender PID USR1 7" PAIR_MODE=sig
+        PAIR_DEMO=no PAIR_TITLE="signals read from a descriptor, signalfd (beyond the article)" ;;
     *) return 1 ;;
     esac
 }

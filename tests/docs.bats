@@ -131,10 +131,13 @@ unmet_need() {
 
 # doctests DIR : run every marked sample of DIR/README.md; at least one.
 doctests() {
-    local dir=$1 line attrs="" pending=0 in_block=0 shown="" expected="" failed=0 unmet="" missing=""
+    local dir=$1 line attrs="" pending=0 in_block=0 shown="" expected="" failed=0 unmet="" missing="" text
     BLOCK=0
     make_wrappers "$dir"
-    while IFS= read -r line; do
+    # Read whole first: a sample's program must not share the loop's stdin
+    # (sigfdreceiver reads its stdin, and would eat the rest of the README).
+    mapfile -t text <"$REPO/$dir/README.md"
+    for line in "${text[@]}"; do
         if [[ $line =~ ^\<!--\ doctest(.*)--\>$ ]]; then
             attrs=${BASH_REMATCH[1]}
             pending=1
@@ -152,7 +155,7 @@ doctests() {
         elif [ "$in_block" = 1 ]; then
             expected+=$line$'\n'
         fi
-    done <"$REPO/$dir/README.md"
+    done
     cd "$BATS_TEST_TMPDIR" || return 1
     echo "# $BLOCK samples checked in $dir/README.md" >&3
     [ "$BLOCK" -gt 0 ]

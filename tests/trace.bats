@@ -319,8 +319,10 @@ trace_matches() {
 @test "trace pollserver: a gcc and a clang build make the landmark calls of docs/traces/pollserver.txt" { trace_matches pollserver; }
 @test "trace datagrams: a gcc and a clang build make the landmark calls of docs/traces/datagrams.txt" { trace_matches datagrams; }
 @test "trace datagrams-unix: a gcc and a clang build make the landmark calls of docs/traces/datagrams-unix.txt" { trace_matches datagrams-unix; }
+@test "trace fd-passing: a gcc and a clang build make the landmark calls of docs/traces/fd-passing.txt" { trace_matches fd-passing; }
 @test "trace shutdown: a gcc and a clang build make the landmark calls of docs/traces/shutdown.txt" { trace_matches shutdown; }
 @test "trace signals: a gcc and a clang build make the landmark calls of docs/traces/signals.txt" { trace_matches signals; }
+@test "trace signalfd: a gcc and a clang build make the landmark calls of docs/traces/signalfd.txt" { trace_matches signalfd; }
 
 # The excerpt check: every line of a README's marked excerpt is a cell of
 # the golden trace, on the same side, in the same order (the other side's
