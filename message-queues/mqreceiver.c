@@ -32,7 +32,6 @@ static const char usage_text[] =
 static const char *name = PosixQueueName;
 static double timeout = 30;
 static mqd_t held = (mqd_t)-1; /* the queue waited on, until taken off its name */
-
 static mqd_t open_queue(struct backoff *wait);
 static void remove_held_queue(void);
 static bool take_queue(mqd_t mq);
@@ -58,10 +57,10 @@ int main(int argc, char *argv[])
     catch_stop_signals();
 
     /* Priorities order the messages that are in the queue when we ask.
-     * Started early, we would take msg1 before msg5 even exists: wait until
-     * the sender has put all six in and let go of its lock. Then take the
-     * queue off its name: no other receiver can take it, and a new sender
-     * makes a new one. (Retry with back-off, bounded.) */
+     * Started early, we would take msg1 before msg5 even exists: wait (with
+     * back-off) until the sender has put all six in and let go of its lock.
+     * Then take the queue off its name: no other receiver can take it, and
+     * a new sender makes a new one. */
     struct backoff wait = backoff_start(timeout);
     mqd_t mq = held = open_queue(&wait);
     atexit(remove_held_queue);
@@ -83,17 +82,15 @@ int main(int argc, char *argv[])
     char buf[MsgLen + 2]; /* a message of the protocol's size (checked), and a NUL */
     struct timespec deadline = realtime_after(wait.deadline - now_monotonic());
     for (int i = 0; i < MsgCount; i++) {
-        if (stop_signal) /* arrived while we were printing */
+        if (stop_signal) /* arrived while we were printing or waiting */
             exit_on_stop_signal();
         unsigned prio;
         ssize_t n = mq_timedreceive(mq, buf, MsgLen + 1, &prio, &deadline);
         if (n == -1) {
-            if (errno == EINTR && stop_signal)
-                exit_on_stop_signal();
             if (errno == ETIMEDOUT)
                 fail("gave up after %g s: got %d of %d messages", timeout, i, MsgCount);
             die_if(errno != EINTR, "mq_timedreceive %s", name);
-            i--; /* interrupted by another signal: try again */
+            i--; /* interrupted: try again, or stop just above */
             continue;
         }
         buf[n] = '\0';
@@ -117,21 +114,16 @@ static mqd_t open_queue(struct backoff *wait)
         if (!backoff_wait(wait))
             give_up(mq);
     }
-    struct mq_attr attr;
-    die_if(mq_getattr(mq, &attr) == -1, "mq_getattr");
-    if (!PosixQueueFits(attr))
-        fail("%s is not an mqsender queue (%ld messages of %ld bytes): leaving it alone", name,
-             (long)attr.mq_maxmsg, (long)attr.mq_msgsize);
+    check_fits(mq, name);
     return mq;
 }
 
-/* Remove the queue's name, if no live mqsender holds its lock (fcntl, on the
- * descriptor) and the name is still this queue's: under the lock, no sender
- * can replace it, so mq_unlink removes this queue's name and no other. */
+/* Remove the queue's name, if no live mqsender holds its lock (lock_queue)
+ * and the name is still this queue's: under the lock, no sender can replace
+ * it, so mq_unlink removes this queue's name and no other. */
 static bool take_queue(mqd_t mq)
 {
-    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
-    if (fcntl(mq, F_SETLK, &lock) == -1) {
+    if (lock_queue(mq) == -1) {
         die_if(errno != EAGAIN && errno != EACCES, "fcntl F_SETLK %s", name);
         return false;
     }
@@ -145,8 +137,7 @@ static bool take_queue(mqd_t mq)
  * only under its lock (take_queue): at exit, and quietly. */
 static void remove_held_queue(void)
 {
-    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
-    if (held != (mqd_t)-1 && fcntl(held, F_SETLK, &lock) == 0 && queue_named(held))
+    if (held != (mqd_t)-1 && lock_queue(held) == 0 && queue_named(held))
         mq_unlink(name);
     held = (mqd_t)-1;
 }

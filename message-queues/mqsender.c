@@ -84,18 +84,17 @@ int main(int argc, char *argv[])
     return 0;
 }
 
-/* Own the name: a queue this run created (O_EXCL), write-locked (fcntl, on
- * the descriptor an mqd_t is on Linux) and still under its name. A queue
+/* Own the name: a queue this run created (O_EXCL), write-locked (lock_queue,
+ * on the descriptor an mqd_t is on Linux) and still under its name. A queue
  * already there is locked by a live process (a sender still sending, or a
  * receiver taking it): refuse, touching nothing; or, unlocked, was left by
  * an earlier run: take its lock, remove it, try again. */
 static mqd_t claim_queue(void)
 {
     struct mq_attr attr = {.mq_maxmsg = MsgCount, .mq_msgsize = MsgLen + 1}; /* room for six */
-    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
     for (int tries = 0; tries < 100; tries++) {
         mqd_t mq = mq_open(name, O_WRONLY | O_CREAT | O_EXCL, AccessPerms, &attr);
-        if (mq != (mqd_t)-1 && fcntl(mq, F_SETLK, &lock) == 0 && queue_named(mq)) {
+        if (mq != (mqd_t)-1 && lock_queue(mq) == 0 && queue_named(mq)) {
             own_queue = true;
             atexit(unlink_unfinished_queue);
             return mq;
@@ -107,12 +106,9 @@ static mqd_t claim_queue(void)
         die_if(errno != EEXIST, "mq_open %s", name);
         if ((mq = mq_open(name, O_WRONLY)) == (mqd_t)-1 && errno == ENOENT)
             continue; /* removed meanwhile */
-        struct mq_attr old;
-        die_if(mq == (mqd_t)-1 || mq_getattr(mq, &old) == -1, "mq_open %s", name);
-        if (!PosixQueueFits(old))
-            fail("%s is not an mqsender queue (%ld messages of %ld bytes): leaving it alone", name,
-                 (long)old.mq_maxmsg, (long)old.mq_msgsize);
-        if (fcntl(mq, F_SETLK, &lock) == -1) {
+        die_if(mq == (mqd_t)-1, "mq_open %s", name);
+        check_fits(mq, name);
+        if (lock_queue(mq) == -1) {
             die_if(errno != EAGAIN && errno != EACCES, "fcntl F_SETLK %s", name);
             fail("another process is using %s", name);
         }

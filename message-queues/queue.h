@@ -10,7 +10,9 @@
 #define QUEUE_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <mqueue.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +20,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "ipc.h"
 
 #define ProjectId 123  /* ftok's project id: only its low 8 bits count (MQ-5), so 1..255 */
 #define MsgLen 4       /* "msg1" */
@@ -38,6 +42,25 @@ static inline bool queue_named(int mq)
 {
     struct stat st;
     return fstat(mq, &st) == 0 && st.st_nlink > 0;
+}
+
+/* The POSIX pair's lock: a write lock on the whole queue (fcntl, on that
+ * descriptor), held by mqsender while it sends and by mqreceiver to take the
+ * queue off its name. -1 with EAGAIN or EACCES: a live process holds it. */
+static inline int lock_queue(int mq)
+{
+    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    return fcntl(mq, F_SETLK, &lock);
+}
+
+/* A queue made by mqsender (PosixQueueFits), or exit 1, touching nothing. */
+static inline void check_fits(mqd_t mq, const char *name)
+{
+    struct mq_attr attr;
+    die_if(mq_getattr(mq, &attr) == -1, "mq_getattr");
+    if (!PosixQueueFits(attr))
+        fail("%s is not an mqsender queue (%ld messages of %ld bytes): leaving it alone", name,
+             (long)attr.mq_maxmsg, (long)attr.mq_msgsize);
 }
 
 /* A System V message: a positive type, then the payload. msgsnd and

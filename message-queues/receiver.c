@@ -24,8 +24,7 @@
 
 static const char usage_text[] =
     "Usage: receiver [-k PATH] [-i ID] [-t SECONDS]\n"
-    "Receive msg1..msg6 from the sender's System V queue, asking for types\n"
-    "3,1,2,1,3,2, then remove the queue.\n"
+    "Receive msg1..msg6 from the sender's System V queue by type (3,1,2,1,3,2); remove it.\n"
     "  -k, --key-path PATH    file or directory for ftok, read only, and locked: one\n"
     "                         receiver per key (default: queue.h beside this program)\n"
     "  -i, --id ID            ftok project id, 1..255 (default: 123)\n"
@@ -36,7 +35,6 @@ static const char usage_text[] =
 
 static int qid = -1;
 static double timeout = 30;
-
 static void wait_turn(const char *key_path, struct backoff *wait);
 
 /* The receiver owns the queue's end: after all six, on failure, on
@@ -48,9 +46,8 @@ static void remove_queue(void)
     qid = -1;
 }
 
-/* Wait for the sender's queue. One whose last sender is gone (sender_alive)
- * and which does not hold a full set of messages was left by a killed run:
- * remove it rather than read its leftovers (MQ-4). */
+/* Wait for the sender's queue. One not full whose last sender is gone
+ * (sender_alive) was left by a killed run: remove it, never read it (MQ-4). */
 static int find_queue(key_t key, struct backoff *wait)
 {
     for (bool said = false;; said = true) {
@@ -67,8 +64,7 @@ static int find_queue(key_t key, struct backoff *wait)
         if (!said)
             note("waiting for a sender to create the queue (key 0x%08x)", (unsigned)key);
         if (!backoff_wait(wait)) {
-            /* Stopped or out of time: end even a queue that appeared now. */
-            int late = msgget(key, 0);
+            int late = msgget(key, 0); /* stopped or out of time: end even a queue that came now */
             if (late != -1)
                 msgctl(late, IPC_RMID, NULL);
             if (stop_signal)
@@ -109,34 +105,30 @@ int main(int argc, char *argv[])
     qid = find_queue(key, &wait);
     atexit(remove_queue);
 
-    for (int i = 0; i < MsgCount; i++) {
-        if (stop_signal) { /* arrived while we were printing */
-            remove_queue();
-            exit_on_stop_signal();
-        }
+    int i;
+    for (i = 0; i < MsgCount && !stop_signal; i++) { /* a stop signal may come while we print */
         queuedMessage msg;
-        /* Blocks until a message of this type is there; SIGALRM bounds
-         * the wait. The size is the payload's (MQ-1); without MSG_NOERROR
-         * a longer message is an error (E2BIG), not silently cut. */
+        /* Blocks until a message of this type is there (SIGALRM bounds the wait).
+         * The payload's size (MQ-1); no MSG_NOERROR: a longer one is E2BIG, not cut. */
         alarm_after(wait.deadline - now_monotonic());
         ssize_t n = msgrcv(qid, &msg, sizeof msg.payload, ReceiveTypes[i], 0);
         alarm_off();
-        if (n == -1) {
-            if (errno == EIDRM) { /* a new sender replaced the queue: follow it */
-                qid = find_queue(key, &wait);
-                i--;
-                continue;
-            }
-            if (errno == EINTR && stop_signal) {
-                remove_queue();
-                exit_on_stop_signal();
-            }
-            if (errno == EINTR && timed_out)
-                fail("gave up after %g s waiting for a message of type %d", timeout, ReceiveTypes[i]);
-            die("msgrcv");
+        if (n == -1 && errno == EIDRM) { /* a new sender replaced the queue: follow it */
+            qid = find_queue(key, &wait);
+            i--;
+            continue;
         }
+        if (n == -1 && errno == EINTR && stop_signal)
+            break;
+        if (n == -1 && errno == EINTR && timed_out)
+            fail("gave up after %g s waiting for a message of type %d", timeout, ReceiveTypes[i]);
+        die_if(n == -1, "msgrcv");
         msg.payload[(size_t)n < sizeof msg.payload ? (size_t)n : sizeof msg.payload - 1] = '\0';
         printf("%s received as type %i\n", msg.payload, (int)msg.type);
+    }
+    if (i < MsgCount) { /* stopped by SIGINT/SIGTERM: the queue goes too */
+        remove_queue();
+        exit_on_stop_signal();
     }
 
     die_if(msgctl(qid, IPC_RMID, NULL) == -1, "msgctl IPC_RMID");
@@ -144,16 +136,15 @@ int main(int argc, char *argv[])
     return 0;
 }
 
-/* Two receivers on one key would split the six messages, and neither get
- * its six. The key file is all they share before the queue exists: the first
- * locks it (flock: read access is enough; like ftok, we never change it), a
- * second waits for its turn. The kernel drops the lock when we end. */
+/* Two receivers on one key would split the six messages. The key file is all
+ * they share before the queue exists: the first locks it (flock: read access
+ * is enough; like ftok, we never change it), a second waits its turn. */
 static void wait_turn(const char *key_path, struct backoff *wait)
 {
     int fd = open(key_path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     die_if(fd == -1, "open %s", key_path);
     if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-        return; /* fd stays open: the lock with it */
+        return; /* fd stays open, and the lock with it, until the kernel drops it at our end */
     die_if(errno != EWOULDBLOCK, "flock %s", key_path);
     note("waiting for the receiver that holds %s", key_path);
     alarm_after(wait->deadline - now_monotonic());

@@ -24,8 +24,11 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "ipc.h"
 
 #define FifoName "./fifoChannel" /* the rendezvous name in the file system (option -p) */
 #define MaxLoops 12000           /* outer loop (option -n) */
@@ -44,11 +47,20 @@ static inline bool same_fifo(const struct stat *checked, const struct stat *now)
            now->st_ino == checked->st_ino;
 }
 
-/* The descriptor `fd` is the FIFO `checked` describes. */
-static inline bool opened_same_fifo(int fd, const struct stat *checked)
+/* After mkfifo: what is at the name (lstat, *st) must be a FIFO of ours. */
+static inline void check_fifo(const char *path, struct stat *st)
+{
+    die_if(lstat(path, st) == -1, "lstat %s", path);
+    if (!same_fifo(st, st))
+        fail("%s exists and is not a FIFO of ours", path);
+}
+
+/* After open: the descriptor `fd` must be the FIFO `checked` describes. */
+static inline void check_opened_fifo(int fd, const char *path, const struct stat *checked)
 {
     struct stat now;
-    return fstat(fd, &now) == 0 && same_fifo(checked, &now);
+    if (fstat(fd, &now) == -1 || !same_fifo(checked, &now))
+        fail("%s was replaced by something else while we opened it", path);
 }
 
 /* Remove the name, but only while it still names our FIFO: a new pair may
@@ -59,6 +71,13 @@ static inline int remove_fifo(const char *path, const struct stat *ours)
     if (lstat(path, &now) == -1 || !same_fifo(ours, &now))
         return 0; /* gone already (the partner removed it), or not ours */
     return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
+}
+
+/* Both ends are open: the name has done its job (P-4). Either side removes it. */
+static inline void name_done(const char *path, const struct stat *ours)
+{
+    if (remove_fifo(path, ours) == -1)
+        note("could not remove %s: %s", path, strerror(errno));
 }
 
 #endif

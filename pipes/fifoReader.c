@@ -7,8 +7,7 @@
  *
  * The stream ends when read() returns 0: every write end is closed, whether
  * the writer is done or died. So the reader reports what arrived, and checks
- * the count only when -n says what to expect.
- */
+ * the count only when -n says what to expect. */
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008: lstat, O_NOFOLLOW, O_CLOEXEC (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
@@ -79,9 +78,7 @@ int main(int argc, char *argv[])
     struct stat st;
     bool created = mkfifo(path, AccessPerms) == 0;
     die_if(!created && errno != EEXIST, "mkfifo %s", path);
-    die_if(lstat(path, &st) == -1, "lstat %s", path);
-    if (!same_fifo(&st, &st))
-        fail("%s exists and is not a FIFO of ours", path);
+    check_fifo(path, &st);
 
     /* With O_NONBLOCK, opening for reading succeeds at once, writer or not. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
@@ -90,10 +87,7 @@ int main(int argc, char *argv[])
     die_if(fd == -1, "open %s", path);
     size_t have = wait_for_writer(fd, path, &st, created, timeout); /* bytes in buf */
     die_if(fcntl(fd, F_SETFL, 0) == -1, "fcntl F_SETFL"); /* blocking reads from here on */
-    /* A writer is connected: the name has done its job (P-4: removed once
-     * both ends are open, by either side). */
-    if (remove_fifo(path, &st) == -1)
-        note("could not remove %s: %s", path, strerror(errno));
+    name_done(path, &st); /* a writer is connected: both ends are open (P-4) */
 
     unsigned total = 0, primes = 0;
     for (;;) {
@@ -134,8 +128,7 @@ int main(int argc, char *argv[])
  * writer yet: poll sleeps until bytes, or POLLHUP: a writer came and went). */
 static size_t wait_for_writer(int fd, const char *path, const struct stat *st, bool created, double timeout)
 {
-    if (!opened_same_fifo(fd, st))
-        fail("%s was replaced by something else while we opened it", path);
+    check_opened_fifo(fd, path, st);
     if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
         die_if(errno != EWOULDBLOCK, "flock %s", path);
         fail("another fifoReader is reading %s", path);

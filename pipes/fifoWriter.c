@@ -16,7 +16,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,8 +59,7 @@ int main(int argc, char *argv[])
     if (optind < argc)
         usage(usage_text, "unexpected argument '%s'", argv[optind]);
     catch_stop_signals();
-    /* A reader that goes away must not kill us with SIGPIPE (P-2): ignore
-     * it, and write() fails with EPIPE instead, which we report. */
+    /* A reader that leaves must not kill us with SIGPIPE (P-2): write() fails with EPIPE. */
     die_if(signal(SIGPIPE, SIG_IGN) == SIG_ERR, "signal SIGPIPE");
 
     struct backoff turn = backoff_start(timeout); /* its deadline bounds every wait */
@@ -72,9 +70,7 @@ int main(int argc, char *argv[])
          * O_CREAT (B-3), which after a failed mkfifo made a regular file (P-1). */
         bool created = mkfifo(path, AccessPerms) == 0;
         die_if(!created && errno != EEXIST, "mkfifo %s", path);
-        die_if(lstat(path, &st) == -1, "lstat %s", path);
-        if (!same_fifo(&st, &st))
-            fail("%s exists and is not a FIFO of ours", path);
+        check_fifo(path, &st);
         /* With O_NONBLOCK, open fails (ENXIO) while no reader has the FIFO open. */
         fd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
         if (fd == -1 && errno == ENXIO) {
@@ -143,15 +139,13 @@ static bool our_turn(int fd, const char *path, const struct stat *checked, struc
 {
     struct stat st;
     struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
-    if (!opened_same_fifo(fd, checked))
-        fail("%s was replaced by something else while we opened it", path);
+    check_opened_fifo(fd, path, checked);
     if (fcntl(fd, F_SETLK, &lock) == -1) {
         die_if(errno != EACCES && errno != EAGAIN, "fcntl F_SETLK %s", path);
     } else {
         die_if(fstat(fd, &st) == -1, "fstat %s", path);
         if (st.st_mode & S_IWUSR) { /* no writer before us */
-            if (remove_fifo(path, checked) == -1) /* both ends are open: it has done its job */
-                note("could not remove %s: %s", path, strerror(errno));
+            name_done(path, checked); /* both ends are open */
             die_if(fchmod(fd, 0400) == -1, "fchmod %s", path);
             return true;
         }

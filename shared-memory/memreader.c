@@ -12,7 +12,6 @@
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008: shm_open, sem_timedwait (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,39 +33,17 @@ static const char usage_text[] =
     "Partner: memwriter. Example (two terminals):\n"
     "  ./memwriter -m /demo -s /demosem       ./memreader -m /demo -s /demosem\n";
 
-static const char *shm_name = BackingFile, *sem_name = SemaphoreName;
-static char done_name[256];
-static double timeout = 30;
-
+static struct shm_options opt; /* -m, -s, -t, and the reply semaphore's name */
 static int find_writer(struct backoff *wait, sem_t **ready, sem_t **done);
 static bool writer_alive(int fd);
 
 int main(int argc, char *argv[])
 {
-    static const struct option longopts[] = {{"shm", required_argument, NULL, 'm'},
-                                             {"sem", required_argument, NULL, 's'},
-                                             {"timeout", required_argument, NULL, 't'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
     program_init(argv);
-    for (int c; (c = getopt_long(argc, argv, ":m:s:t:h", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 'm': shm_name = optarg; break;
-        case 's': sem_name = optarg; break;
-        case 't': timeout = parse_seconds(usage_text, optarg, "--timeout"); break;
-        case 'h': usage(usage_text, NULL);
-        default: bad_option(usage_text, c);
-        }
-    }
-    if (optind < argc)
-        usage(usage_text, "unexpected argument '%s'", argv[optind]);
-    if (!portable_names(shm_name, sem_name))
-        usage(usage_text, "names must look like /name (one leading '/', no other; not /sem.*)");
-    if (snprintf(done_name, sizeof done_name, "%s%s", sem_name, DoneSuffix) >= (int)sizeof done_name)
-        usage(usage_text, "--sem: name too long");
+    opt = shm_options(argc, argv, usage_text, false);
     catch_stop_signals();
 
-    struct backoff wait = backoff_start(timeout);
+    struct backoff wait = backoff_start(opt.timeout);
     sem_t *ready, *done;
     int fd = -1;
     for (;;) {
@@ -82,9 +59,9 @@ int main(int argc, char *argv[])
             break;
         if (errno == EINTR && stop_signal)
             exit_on_stop_signal();
-        die_if(errno != EINTR && errno != ETIMEDOUT, "sem_timedwait %s", sem_name);
+        die_if(errno != EINTR && errno != ETIMEDOUT, "sem_timedwait %s", opt.sem);
         if (left <= 0)
-            fail("gave up after %g s: memwriter never posted %s", timeout, sem_name);
+            fail("gave up after %g s: memwriter never posted %s", opt.timeout, opt.sem);
         if (!writer_alive(fd)) {
             die_if(close(fd) == -1 || sem_close(ready) == -1 || sem_close(done) == -1, "close");
             fd = -1;
@@ -92,11 +69,11 @@ int main(int argc, char *argv[])
     }
 
     char *mem = mmap(NULL, ByteSize, PROT_READ, MAP_SHARED, fd, 0);
-    die_if(mem == MAP_FAILED, "mmap %s", shm_name);
+    die_if(mem == MAP_FAILED, "mmap %s", opt.shm);
     /* Bounded: at most the segment's size, even if no NUL was written. */
     die_if(write_all(STDOUT_FILENO, mem, strnlen(mem, ByteSize)) == -1, "write stdout");
 
-    die_if(sem_post(done) == -1, "sem_post %s", done_name); /* "read it, you may go" */
+    die_if(sem_post(done) == -1, "sem_post %s", opt.done); /* "read it, you may go" */
     die_if(munmap(mem, ByteSize) == -1, "munmap");
     die_if(close(fd) == -1, "close");
     die_if(sem_close(ready) == -1 || sem_close(done) == -1, "sem_close");
@@ -111,14 +88,14 @@ static int find_writer(struct backoff *wait, sem_t **ready, sem_t **done)
 {
     for (bool said = false;; said = true) {
         /* O_NONBLOCK: should the name be a FIFO, open must not wait for it */
-        int fd = shm_open(shm_name, O_RDONLY | O_NONBLOCK, 0);
-        die_if(fd == -1 && errno != ENOENT, "shm_open %s", shm_name);
+        int fd = shm_open(opt.shm, O_RDONLY | O_NONBLOCK, 0);
+        die_if(fd == -1 && errno != ENOENT, "shm_open %s", opt.shm);
         if (fd != -1 && writer_alive(fd)) {
             /* Without O_CREAT: the reader never makes a semaphore. */
-            *ready = sem_open(sem_name, 0);
-            die_if(*ready == SEM_FAILED && errno != ENOENT, "sem_open %s", sem_name);
-            *done = *ready == SEM_FAILED ? SEM_FAILED : sem_open(done_name, 0);
-            die_if(*done == SEM_FAILED && errno != ENOENT, "sem_open %s", done_name);
+            *ready = sem_open(opt.sem, 0);
+            die_if(*ready == SEM_FAILED && errno != ENOENT, "sem_open %s", opt.sem);
+            *done = *ready == SEM_FAILED ? SEM_FAILED : sem_open(opt.done, 0);
+            die_if(*done == SEM_FAILED && errno != ENOENT, "sem_open %s", opt.done);
             /* Alive still: then it had not yet removed its semaphores, and
              * no later writer could have made new ones under these names. */
             if (*done != SEM_FAILED && writer_alive(fd))
@@ -128,11 +105,11 @@ static int find_writer(struct backoff *wait, sem_t **ready, sem_t **done)
         }
         die_if(fd != -1 && close(fd) == -1, "close");
         if (!said)
-            note("waiting for memwriter to create %s", shm_name);
+            note("waiting for memwriter to create %s", opt.shm);
         if (!backoff_wait(wait)) {
             if (stop_signal)
                 exit_on_stop_signal();
-            fail("gave up after %g s: no memwriter created %s", timeout, shm_name);
+            fail("gave up after %g s: no memwriter created %s", opt.timeout, opt.shm);
         }
     }
 }
@@ -144,7 +121,7 @@ static bool writer_alive(int fd)
 {
     struct flock probe = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = AliveByte, .l_len = 1};
     struct stat st;
-    die_if(fcntl(fd, F_GETLK, &probe) == -1, "fcntl F_GETLK %s", shm_name);
-    die_if(fstat(fd, &st) == -1, "fstat %s", shm_name);
+    die_if(fcntl(fd, F_GETLK, &probe) == -1, "fcntl F_GETLK %s", opt.shm);
+    die_if(fstat(fd, &st) == -1, "fstat %s", opt.shm);
     return probe.l_type == F_WRLCK && st.st_nlink > 0 && st.st_size == ByteSize;
 }

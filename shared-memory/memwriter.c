@@ -10,7 +10,6 @@
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008: shm_open, ftruncate, sem_timedwait (ERRATA B-2) */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +32,8 @@ static const char usage_text[] =
     "Partner: memreader. Example (two terminals):\n"
     "  ./memwriter -m /demo -s /demosem       ./memreader -m /demo -s /demosem\n";
 
-static const char *shm_name = BackingFile;
-static const char *sem_name = SemaphoreName;
-static char done_name[256];
+static struct shm_options opt; /* -m, -s, -x, -t, and the reply semaphore's name */
 static bool own_segment, own_ready, own_done; /* what this run created */
-
 static int claim_names(void);
 
 /* Remove what this run created, semaphores first (shmem.h). Registered with
@@ -45,11 +41,11 @@ static int claim_names(void);
 static void unlink_objects(void)
 {
     if (own_ready)
-        sem_unlink(sem_name); /* the article never did: SHM-2 */
+        sem_unlink(opt.sem); /* the article never did: SHM-2 */
     if (own_done)
-        sem_unlink(done_name);
+        sem_unlink(opt.done);
     if (own_segment)
-        shm_unlink(shm_name); /* the article's reader used unlink(): SHM-3 */
+        shm_unlink(opt.shm); /* the article's reader used unlink(): SHM-3 */
     own_segment = own_ready = own_done = false;
 }
 
@@ -67,69 +63,45 @@ static void remove_stale_sem(const char *name)
 
 int main(int argc, char *argv[])
 {
-    const char *text = MemContents;
-    double timeout = 30;
-    static const struct option longopts[] = {
-        {"shm", required_argument, NULL, 'm'},     {"sem", required_argument, NULL, 's'},
-        {"text", required_argument, NULL, 'x'},    {"timeout", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     program_init(argv);
-    for (int c; (c = getopt_long(argc, argv, ":m:s:x:t:h", longopts, NULL)) != -1;) {
-        switch (c) {
-        case 'm': shm_name = optarg; break;
-        case 's': sem_name = optarg; break;
-        case 'x': text = optarg; break;
-        case 't': timeout = parse_seconds(usage_text, optarg, "--timeout"); break;
-        case 'h': usage(usage_text, NULL);
-        default: bad_option(usage_text, c);
-        }
-    }
-    if (optind < argc)
-        usage(usage_text, "unexpected argument '%s'", argv[optind]);
-    if (!portable_names(shm_name, sem_name))
-        usage(usage_text, "names must look like /name (one leading '/', no other; not /sem.*)");
-    if (strlen(text) >= ByteSize)
-        usage(usage_text, "--text: at most %d bytes", ByteSize - 1);
-    if (snprintf(done_name, sizeof done_name, "%s%s", sem_name, DoneSuffix) >= (int)sizeof done_name)
-        usage(usage_text, "--sem: name too long");
+    opt = shm_options(argc, argv, usage_text, true);
     catch_stop_signals();
 
-    /* Our own segment, locked while we live; what a killed run left goes. */
-    int fd = claim_names();
+    int fd = claim_names(); /* our own segment, locked while we live; what a killed run left goes */
 
     /* Both semaphores start at 0: nothing written, nothing read. O_EXCL: never
      * an old one with an old value (SHM-2). Failure: SEM_FAILED (SHM-1). */
-    sem_t *ready = sem_open(sem_name, O_CREAT | O_EXCL, AccessPerms, 0);
-    die_if(ready == SEM_FAILED, "sem_open %s", sem_name);
+    sem_t *ready = sem_open(opt.sem, O_CREAT | O_EXCL, AccessPerms, 0);
+    die_if(ready == SEM_FAILED, "sem_open %s", opt.sem);
     own_ready = true;
-    sem_t *done = sem_open(done_name, O_CREAT | O_EXCL, AccessPerms, 0);
-    die_if(done == SEM_FAILED, "sem_open %s", done_name);
+    sem_t *done = sem_open(opt.done, O_CREAT | O_EXCL, AccessPerms, 0);
+    die_if(done == SEM_FAILED, "sem_open %s", opt.done);
     own_done = true;
 
     /* A new segment has size 0: give it its bytes, and check: touching memory
      * past the end is SIGBUS (SHM-5). The size tells readers "open". */
-    die_if(ftruncate(fd, ByteSize) == -1, "ftruncate %s", shm_name);
+    die_if(ftruncate(fd, ByteSize) == -1, "ftruncate %s", opt.shm);
     char *mem = mmap(NULL, ByteSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    die_if(mem == MAP_FAILED, "mmap %s", shm_name); /* char *, not caddr_t (B-1) */
+    die_if(mem == MAP_FAILED, "mmap %s", opt.shm); /* char *, not caddr_t (B-1) */
     fprintf(stderr, "shared mem address: %p [0..%d]\n", (void *)mem, ByteSize - 1);
-    fprintf(stderr, "backing file:\t\t/dev/shm%s\n", shm_name); /* the article's two tabs */
+    fprintf(stderr, "backing file:\t\t/dev/shm%s\n", opt.shm); /* the article's two tabs */
 
-    memcpy(mem, text, strlen(text) + 1); /* the segment was zero-filled */
+    memcpy(mem, opt.text, strlen(opt.text) + 1); /* the segment was zero-filled */
 
     /* ready 0 -> 1: one unit of "text available" for the reader to take. */
-    die_if(sem_post(ready) == -1, "sem_post %s", sem_name);
+    die_if(sem_post(ready) == -1, "sem_post %s", opt.sem);
 
     /* Wait for the reader's "done" (0 -> 1, which sem_wait takes back). */
-    note("waiting for memreader to read %s", shm_name);
-    struct timespec deadline = realtime_after(timeout);
+    note("waiting for memreader to read %s", opt.shm);
+    struct timespec deadline = realtime_after(opt.timeout);
     while (sem_timedwait(done, &deadline) == -1) {
         if (errno == EINTR && stop_signal) {
             unlink_objects();
             exit_on_stop_signal();
         }
         if (errno == ETIMEDOUT)
-            fail("gave up after %g s: no memreader read %s", timeout, shm_name);
-        die_if(errno != EINTR, "sem_timedwait %s", done_name);
+            fail("gave up after %g s: no memreader read %s", opt.timeout, opt.shm);
+        die_if(errno != EINTR, "sem_timedwait %s", opt.done);
     }
 
     die_if(munmap(mem, ByteSize) == -1, "munmap");
@@ -150,33 +122,33 @@ static int claim_names(void)
     struct flock check = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = ClaimByte, .l_len = 1};
     struct stat st;
     for (int tries = 0; tries < 100; tries++) {
-        int fd = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, AccessPerms);
+        int fd = shm_open(opt.shm, O_RDWR | O_CREAT | O_EXCL, AccessPerms);
         if (fd != -1 && fcntl(fd, F_SETLK, &mine) == 0 && fstat(fd, &st) == 0 && st.st_nlink > 0) {
             own_segment = true;
             atexit(unlink_objects);
-            remove_stale_sem(sem_name);
-            remove_stale_sem(done_name);
+            remove_stale_sem(opt.sem);
+            remove_stale_sem(opt.done);
             return fd;
         }
         if (fd != -1) { /* another writer took it for a leftover: try again */
             die_if(close(fd) == -1, "close");
             continue;
         }
-        die_if(errno != EEXIST, "shm_open %s", shm_name);
-        if ((fd = shm_open(shm_name, O_RDWR, 0)) == -1 && errno == ENOENT)
+        die_if(errno != EEXIST, "shm_open %s", opt.shm);
+        if ((fd = shm_open(opt.shm, O_RDWR, 0)) == -1 && errno == ENOENT)
             continue; /* removed meanwhile */
-        die_if(fd == -1 || fstat(fd, &st) == -1, "shm_open %s", shm_name);
+        die_if(fd == -1 || fstat(fd, &st) == -1, "shm_open %s", opt.shm);
         if (!S_ISREG(st.st_mode) || (st.st_size != 0 && st.st_size != ByteSize))
-            fail("%s is not a memwriter segment: leaving it alone", shm_name);
+            fail("%s is not a memwriter segment: leaving it alone", opt.shm);
         if (fcntl(fd, F_SETLK, &check) == -1) {
-            die_if(errno != EAGAIN && errno != EACCES, "fcntl F_SETLK %s", shm_name);
-            fail("another memwriter is using %s", shm_name);
+            die_if(errno != EAGAIN && errno != EACCES, "fcntl F_SETLK %s", opt.shm);
+            fail("another memwriter is using %s", opt.shm);
         }
         if (fstat(fd, &st) == 0 && st.st_nlink > 0) { /* no live writer has it */
-            die_if(shm_unlink(shm_name) == -1 && errno != ENOENT, "shm_unlink %s", shm_name);
-            note("removed %s left by an earlier run", shm_name);
+            die_if(shm_unlink(opt.shm) == -1 && errno != ENOENT, "shm_unlink %s", opt.shm);
+            note("removed %s left by an earlier run", opt.shm);
         }
         die_if(close(fd) == -1, "close");
     }
-    fail("%s keeps changing: gave up", shm_name);
+    fail("%s keeps changing: gave up", opt.shm);
 }

@@ -33,8 +33,12 @@
 #ifndef SHMEM_H
 #define SHMEM_H
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "ipc.h"
 
 #define BackingFile "/shMemEx"       /* segment name (option -m) */
 #define ByteSize 512                 /* segment size in bytes */
@@ -52,6 +56,45 @@ static inline bool portable_names(const char *shm, const char *sem)
 {
     return shm[0] == '/' && !strchr(shm + 1, '/') && strncmp(shm, "/sem.", 5) != 0 &&
            sem[0] == '/' && !strchr(sem + 1, '/');
+}
+
+/* Both programs' options: the names, the timeout, and the writer's text. */
+struct shm_options {
+    const char *shm, *sem; /* -m, -s */
+    char done[256];        /* the reply semaphore: -s followed by DoneSuffix */
+    const char *text;      /* -x: the writer's only */
+    double timeout;        /* -t */
+};
+
+/* Parse them, and check them; exit 2 with the usage if they will not do. */
+static inline struct shm_options shm_options(int argc, char *argv[], const char *usage_text, bool writer)
+{
+    struct shm_options o = {.shm = BackingFile, .sem = SemaphoreName, .text = MemContents, .timeout = 30};
+    static const struct option longopts[] = {
+        {"text", required_argument, NULL, 'x'}, {"shm", required_argument, NULL, 'm'},
+        {"sem", required_argument, NULL, 's'},  {"timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+    const char *optstring = writer ? ":x:m:s:t:h" : ":m:s:t:h";
+    const struct option *table = writer ? longopts : longopts + 1; /* the reader's has no --text */
+    for (int c; (c = getopt_long(argc, argv, optstring, table, NULL)) != -1;) {
+        switch (c) {
+        case 'm': o.shm = optarg; break;
+        case 's': o.sem = optarg; break;
+        case 'x': o.text = optarg; break;
+        case 't': o.timeout = parse_seconds(usage_text, optarg, "--timeout"); break;
+        case 'h': usage(usage_text, NULL);
+        default: bad_option(usage_text, c);
+        }
+    }
+    if (optind < argc)
+        usage(usage_text, "unexpected argument '%s'", argv[optind]);
+    if (!portable_names(o.shm, o.sem))
+        usage(usage_text, "names must look like /name (one leading '/', no other; not /sem.*)");
+    if (strlen(o.text) >= ByteSize)
+        usage(usage_text, "--text: at most %d bytes", ByteSize - 1);
+    if (snprintf(o.done, sizeof o.done, "%s%s", o.sem, DoneSuffix) >= (int)sizeof o.done)
+        usage(usage_text, "--sem: name too long");
+    return o;
 }
 
 #endif

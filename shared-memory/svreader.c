@@ -1,5 +1,4 @@
-/* svreader.c - wait for svwriter's text in System V shared memory and
- * print it.
+/* svreader.c - wait for svwriter's text in System V shared memory, print it.
  *
  * Partner: svwriter. Protocol and handshake: svshm.h. Beyond the article
  * (the System V twin of memreader); Stevens, UNP vol. 2, ch. 11 and 14;
@@ -9,8 +8,7 @@
  *
  * Started first, the reader retries (with back-off) until a live writer has
  * created and initialised its semaphore set. It never trusts a set or a
- * segment left by a killed writer, and removes nothing: the writer does.
- */
+ * segment left by a killed writer, and removes nothing: the writer does. */
 #define _GNU_SOURCE /* semtimedop is Linux's (GNU); also ftok, shmget, semget */
 #include <errno.h>
 #include <getopt.h>
@@ -31,8 +29,7 @@ static const char usage_text[] =
     "  -k, --key-path PATH    file or directory for ftok, never modified (default:\n"
     "                         svshm.h beside this program)\n"
     "  -i, --id ID            ftok project id, 1..255 (default: 124)\n"
-    "  -t, --timeout SECONDS  how long to wait for the writer (0: do not wait;\n"
-    "                         default: 30)\n"
+    "  -t, --timeout SECONDS  how long to wait for the writer (default: 30; 0: do not wait)\n"
     "  -h, --help             show this help\n"
     "Partner: svwriter (same -k and -i). Example (two terminals):\n"
     "  ./svwriter -k /tmp/key       ./svreader -k /tmp/key\n";

@@ -3,8 +3,7 @@
  * Partner: svreader. Protocol and handshake: svshm.h. Beyond the article
  * (it names this API, shows the POSIX one): Stevens, UNP vol. 2, ch. 11
  * and 14; Kerrisk, TLPI ch. 47-48. Either may start first:
- *     terminal 1: ./svwriter          terminal 2: ./svreader
- */
+ *     terminal 1: ./svwriter          terminal 2: ./svreader */
 #define _GNU_SOURCE /* semtimedop is Linux's (GNU); also ftok, shmget, semget */
 #include <errno.h>
 #include <getopt.h>
@@ -86,18 +85,15 @@ int main(int argc, char *argv[])
      * we have yet. sem_otime can: it is 0 until the first semop. */
     unsigned short zeros[SemCount] = {0};
     die_if(semctl(semid, 0, SETALL, (union semun){.array = zeros}) == -1, "semctl SETALL");
-
-    /* Two operations, one semop, all or nothing. Two calls would leave a
-     * moment between them, and either order misleads: Writer alone looks
-     * like a writer done writing (a reader would read a stale segment we
-     * have not replaced yet); Writing alone, like a set nobody owns (another
-     * svwriter would remove it). SEM_UNDO: if we die, the kernel undoes both. */
+    /* Two operations, one semop: all or nothing. Between two calls, either order
+     * misleads: Writer alone looks like a writer done writing (a reader would read
+     * a stale segment); Writing alone, like a set nobody owns (another svwriter
+     * would remove it). SEM_UNDO: if we die, the kernel undoes both. */
     struct sembuf start[] = {{SemWriting, +1, SEM_UNDO}, {SemWriter, +1, SEM_UNDO}};
     die_if(semop(semid, start, 2) == -1, "semop (initialise)");
 
-    /* Our set exists, so the key is ours: a segment of our size under it
-     * is a killed run's. IPC_RMID frees the key now; the pages go at the
-     * last shmdt. */
+    /* Our set exists, so the key is ours: a segment of our size under it is a
+     * killed run's. IPC_RMID frees the key now; the pages go at the last shmdt. */
     struct shmid_ds seg;
     int old = shmget(key, 0, 0);
     die_if(old == -1 && errno != ENOENT, "shmget key 0x%08x", (unsigned)key);
@@ -113,8 +109,7 @@ int main(int argc, char *argv[])
     fprintf(stderr, "System V key:\t\t0x%08x (ipcs -m -s)\n", (unsigned)key);
 
     memcpy(mem, text, strlen(text) + 1); /* a new segment is zero-filled */
-    /* Written: SemWriting 1 -> 0 wakes the readers waiting for zero. Our
-     * undo adjustment for it is back to 0; SemWriter's stays. */
+    /* Written: SemWriting 1 -> 0 wakes readers waiting for 0; its undo is 0 again, SemWriter's stays. */
     struct sembuf written = {SemWriting, -1, SEM_UNDO};
     die_if(semop(semid, &written, 1) == -1, "semop (written)");
     note("waiting for svreader to read the segment (key 0x%08x)", (unsigned)key);

@@ -8,8 +8,7 @@
  *
  * Started before the server, the client retries connect() with back-off
  * until the server listens (or --timeout). It resolves the host with
- * getaddrinfo (S-8), trying IPv6 and IPv4 addresses alike.
- */
+ * getaddrinfo (S-8), trying IPv6 and IPv4 addresses alike. */
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008: getaddrinfo, sigaction (ERRATA B-2) */
 #include <errno.h>
 #include <getopt.h>
@@ -41,14 +40,12 @@ static const char usage_text[] =
  * path. Returns the connected socket, or -1 if nothing listens there yet. */
 static int try_connect(const char *host, const char *port, const char *path)
 {
-    struct sockaddr_un un = {.sun_family = AF_UNIX};
+    struct sockaddr_un un;
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res;
     struct addrinfo unix_ai = {.ai_family = AF_UNIX, .ai_socktype = SOCK_STREAM,
                                .ai_addr = (struct sockaddr *)&un, .ai_addrlen = sizeof un};
     if (path) {
-        if (strlen(path) >= sizeof un.sun_path)
-            fail("socket path too long: %s", path);
-        memcpy(un.sun_path, path, strlen(path) + 1); /* fits: checked above */
+        un = unix_address(path);
         res = &unix_ai;
     } else {
         int err = getaddrinfo(host, port, &hints, &res);

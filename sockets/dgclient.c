@@ -3,8 +3,7 @@
  * Partner: dgserver. Protocol: dgram.h (one message, one datagram). Beyond
  * the article, whose part 3 describes datagram sockets only in words (S-10).
  *
- *     terminal 1: ./dgserver          terminal 2: ./dgclient
- */
+ *     terminal 1: ./dgserver          terminal 2: ./dgclient */
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008: getaddrinfo, sigaction (ERRATA B-2) */
 #include <errno.h>
 #include <getopt.h>
@@ -34,35 +33,30 @@ static struct addrinfo *servers, *server; /* the server's addresses; the one in 
 static char where[300];                   /* the server, named in messages */
 static char echo[DgramSize];              /* the last datagram received */
 
-/* The server's addresses: getaddrinfo's list for HOST (IPv6 and IPv4), or
- * the one UNIX path. */
+/* The server's addresses: getaddrinfo's list for HOST (IPv6, IPv4), or the UNIX path. */
 static void resolve(const char *host, const char *port, const char *path)
 {
-    static struct sockaddr_un unix_addr = {.sun_family = AF_UNIX};
+    static struct sockaddr_un unix_addr;
     static struct addrinfo unix_server = {.ai_family = AF_UNIX, .ai_addrlen = sizeof unix_addr,
                                           .ai_addr = (struct sockaddr *)&unix_addr};
     snprintf(where, sizeof where, "%s%s%s", path ? path : host, path ? "" : " port ", path ? "" : port);
     if (path) {
-        if (strlen(path) >= sizeof unix_addr.sun_path)
-            fail("socket path too long: %s", path);
-        memcpy(unix_addr.sun_path, path, strlen(path) + 1); /* fits: checked above */
+        unix_addr = unix_address(path);
         servers = server = &unix_server;
         return;
     }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
-                             .ai_flags = AI_NUMERICSERV};
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV};
     int err = getaddrinfo(host, port, &hints, &servers);
     if (err != 0)
         fail("getaddrinfo %s: %s", host, gai_strerror(err));
     server = servers;
 }
 
-/* A socket connected to `server`. connect() on a datagram socket sends
- * nothing: it sets where send() goes, makes the kernel drop datagrams from
- * anyone else, and turns an ICMP "port unreachable" into ECONNREFUSED. To a
- * UNIX path nobody has bound yet, it fails: -1. A UNIX client binds a name,
- * or the server could not reply: the family alone gets a unique abstract
- * one from Linux (no file, nothing to remove). */
+/* A socket connected to `server`. connect() on a datagram socket sends nothing:
+ * it sets where send() goes, makes the kernel drop datagrams from anyone else,
+ * and turns an ICMP "port unreachable" into ECONNREFUSED. To a UNIX path nobody
+ * has bound yet, it fails: -1. A UNIX client binds a name, or the server could
+ * not reply: the family alone gets a unique abstract one (no file to remove). */
 static int open_socket(void)
 {
     int fd = socket(server->ai_family, SOCK_DGRAM, 0);
@@ -99,9 +93,8 @@ static int try_once(int fd, const char *title, double wait)
         if (n == -1 && errno == ECONNREFUSED)
             return -1;
         die_if(n == -1 && errno != EAGAIN && errno != EINTR, "recv");
-        if ((size_t)n == len && memcmp(echo, title, len) == 0)
+        if ((size_t)n == len && memcmp(echo, title, len) == 0) /* else: the late echo of a resent title */
             return 1;
-        /* Anything else is the late echo of a title sent twice: not ours. */
     }
     return 0;
 }

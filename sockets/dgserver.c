@@ -8,8 +8,7 @@
  * No listen, no accept, no connection: one socket, bound to an address and a
  * port (or a path: -u), takes every client's datagrams; recvfrom returns one
  * whole datagram and its sender's address, sendto sends the echo there.
- * SIGINT/SIGTERM: remove the path, exit 0.
- */
+ * SIGINT/SIGTERM: remove the path, exit 0. */
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008: getaddrinfo, sigaction (ERRATA B-2) */
 #include <errno.h>
 #include <getopt.h>
@@ -68,9 +67,8 @@ int main(int argc, char *argv[])
     long echoed = 0;
     char buf[DgramSize];
     while (!stop_signal) {
-        /* One call, one whole datagram, and who sent it (the same socket
-         * sends below: datagrams go both ways, S-10). MSG_TRUNC: a datagram
-         * longer than buf is cut, and n is then its real length. */
+        /* One call, one whole datagram and its sender (the same socket sends
+         * below: both ways, S-10). MSG_TRUNC: n is its real length, if cut. */
         struct sockaddr_storage peer;
         socklen_t peerlen = sizeof peer;
         ssize_t n = recvfrom(fd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&peer, &peerlen);
@@ -100,9 +98,9 @@ int main(int argc, char *argv[])
     return 0; /* and remove_path, registered with atexit, removes the path */
 }
 
-/* socket and bind to ADDRESS, IPv4 or IPv6 (getaddrinfo). No SO_REUSEADDR:
- * UDP has no TIME_WAIT to wait out, and on a UDP socket it would let a
- * second server bind the same port and take the first one's datagrams. */
+/* socket, and bind to ADDRESS (IPv4 or IPv6: getaddrinfo) *and* a port (S-10).
+ * No SO_REUSEADDR: UDP has no TIME_WAIT to wait out, and on a UDP socket it
+ * would let a second server bind the port and take the first one's datagrams. */
 static int bind_udp(const char *address, const char *port)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM,
@@ -113,7 +111,6 @@ static int bind_udp(const char *address, const char *port)
         fail("getaddrinfo %s: %s", address, gai_strerror(err));
     int fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
     die_if(fd == -1, "socket");
-    /* an address *and* a port (S-10) */
     die_if(bind(fd, res->ai_addr, res->ai_addrlen) == -1, "bind %s port %s", address, port);
     freeaddrinfo(res);
     return fd;
@@ -127,10 +124,7 @@ static void remove_path(void)
 /* The same for a UNIX-domain datagram socket: its address is a path. */
 static int bind_unix(void)
 {
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof addr.sun_path)
-        fail("socket path too long: %s", path);
-    memcpy(addr.sun_path, path, strlen(path) + 1); /* fits: checked above */
+    struct sockaddr_un addr = unix_address(path);
     int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
     die_if(fd == -1, "socket");
     umask(0177); /* the socket file is created 0600 */
@@ -147,18 +141,17 @@ static int bind_unix(void)
  * leaves such a path): connect() to it is refused. */
 static void replace_stale(int fd, const struct sockaddr_un *addr)
 {
-    const char *name = addr->sun_path;
     struct stat st;
-    die_if(lstat(name, &st) == -1, "lstat %s", name);
+    die_if(lstat(path, &st) == -1, "lstat %s", path);
     if (!S_ISSOCK(st.st_mode))
-        fail("%s exists and is not a socket: not removed", name);
+        fail("%s exists and is not a socket: not removed", path);
     int probe = socket(AF_UNIX, SOCK_DGRAM, 0);
     die_if(probe == -1, "socket");
     if (connect(probe, (const struct sockaddr *)addr, sizeof *addr) == 0)
-        fail("another server is bound to %s", name);
-    die_if(errno != ECONNREFUSED, "%s is in use", name); /* e.g. by a stream server */
+        fail("another server is bound to %s", path);
+    die_if(errno != ECONNREFUSED, "%s is in use", path); /* e.g. by a stream server */
     close(probe);
-    note("removing stale socket %s", name);
-    die_if(unlink(name) == -1, "unlink %s", name);
-    die_if(bind(fd, (const struct sockaddr *)addr, sizeof *addr) == -1, "bind %s", name);
+    note("removing stale socket %s", path);
+    die_if(unlink(path) == -1, "unlink %s", path);
+    die_if(bind(fd, (const struct sockaddr *)addr, sizeof *addr) == -1, "bind %s", path);
 }

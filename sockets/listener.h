@@ -66,10 +66,7 @@ static socklen_t listen_address(struct listen_options *o, struct sockaddr_storag
 {
     memset(addr, 0, sizeof *addr);
     if (o->path) {
-        struct sockaddr_un un = {.sun_family = AF_UNIX};
-        if (strlen(o->path) >= sizeof un.sun_path)
-            fail("socket path too long: %s", o->path);
-        memcpy(un.sun_path, o->path, strlen(o->path) + 1); /* fits: checked above */
+        struct sockaddr_un un = unix_address(o->path);
         memcpy(addr, &un, sizeof un);
         snprintf(o->where, sizeof o->where, "%s", o->path);
         return sizeof un;
@@ -96,8 +93,7 @@ static bool remove_stale_socket(const char *path)
     die_if(lstat(path, &st) == -1, "lstat %s", path);
     if (!S_ISSOCK(st.st_mode))
         fail("%s exists and is not a socket: left alone", path);
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    memcpy(addr.sun_path, path, strlen(path) + 1); /* fits: bind took it */
+    struct sockaddr_un addr = unix_address(path); /* fits: bind took it */
     /* Non-blocking: a live server with a full backlog answers EAGAIN. */
     int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
     die_if(probe == -1, "socket");

@@ -5,12 +5,10 @@
  *
  *     terminal 1: ./server            terminal 2: ./client
  *
- * socket, bind, listen, accept, as in the article; but where the article
- * serves one client at a time, so that a silent one stalls the rest (S-7),
- * each client gets a process of its own: fork after accept. (pollserver.c
- * serves them all in one process.) SIGINT/SIGTERM: the children end, a
- * UNIX socket path is removed, exit 0.
- */
+ * socket, bind, listen, accept, as in the article, which then serves one
+ * client at a time: a silent one stalls the rest (S-7). Here each gets a
+ * process of its own, forked after accept (pollserver.c: one for all).
+ * SIGINT/SIGTERM: the children end, a UNIX socket path goes, exit 0. */
 #define _GNU_SOURCE /* ppoll (POSIX only since 2024) and prctl */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,8 +50,7 @@ int main(int argc, char *argv[])
     socklen_t addrlen = listen_address(&o, &addr);
     int listener = socket(addr.ss_family, SOCK_STREAM, 0);
     die_if(listener == -1, "socket");
-    /* Restart at once, though the last run's connections are in TIME_WAIT (S-5). */
-    int on = 1;
+    int on = 1; /* SO_REUSEADDR: restart at once, though old connections are in TIME_WAIT (S-5) */
     die_if(setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1, "setsockopt");
     mode_t old_mask = umask(0177); /* a UNIX socket file is created 0600 */
     int rc = bind(listener, (struct sockaddr *)&addr, addrlen); /* address *and* port (S-10) */
@@ -79,8 +76,7 @@ int main(int argc, char *argv[])
         paused = paused && ready != 0; /* after a second, try again anyway */
         if (ready < 1)
             continue;
-        /* B-4: accept takes a socklen_t *, or NULL: we need no address. */
-        int client = accept(listener, NULL, NULL);
+        int client = accept(listener, NULL, NULL); /* B-4: a socklen_t *, or NULL: no address */
         pid_t pid = client == -1 ? -1 : fork();
         if (pid == 0) { /* the child: this one client, then exit */
             become_child(listener, parent, &wait_mask);
@@ -96,8 +92,7 @@ int main(int argc, char *argv[])
             paused = shortage(client == -1 ? "accept" : "fork", err);
     }
 
-    /* Stopped by SIGINT/SIGTERM: the normal way to end a server. */
-    reap_children(); /* those whose client has left already */
+    reap_children(); /* SIGINT/SIGTERM, a server's normal end: collect the children done */
     for (int i = 0; i < nchildren; i++)
         kill(children[i], SIGTERM);
     while (wait(NULL) != -1 || errno == EINTR) { /* until ECHILD: none is left */
@@ -114,13 +109,10 @@ int main(int argc, char *argv[])
 static void serve(int client)
 {
     char buf[BuffSize]; /* one line at most, '\n' included */
-    size_t have = 0;
-    ssize_t n;
-    /* Never more than the room left: every read is bounded. */
-    while ((n = read(client, buf + have, sizeof buf - have)) > 0) {
+    size_t have = 0;    /* bytes in buf: each read is bounded by the room left */
+    for (ssize_t n; have < sizeof buf && (n = read(client, buf + have, sizeof buf - have)) > 0;) {
         have += (size_t)n;
-        char *nl;
-        while ((nl = memchr(buf, '\n', have)) != NULL) {
+        for (char *nl; (nl = memchr(buf, '\n', have)) != NULL;) {
             size_t len = (size_t)(nl - buf) + 1;
             fwrite(buf, 1, len, stdout); /* one line: stdout is line-buffered */
             if (write_all(client, buf, len) == -1)
@@ -128,24 +120,19 @@ static void serve(int client)
             memmove(buf, buf + len, have - len);
             have -= len;
         }
-        if (have == sizeof buf) {
-            note("line longer than %d bytes, disconnected", BuffSize - 1);
-            return;
-        }
     }
+    if (have == sizeof buf)
+        note("line longer than %d bytes, disconnected", BuffSize - 1);
 }
 
 /* Collect the children that have ended, so that none stays a zombie. */
 static bool reap_children(void)
 {
-    pid_t pid;
     bool any = false;
-    while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
-        any = true;
+    for (pid_t pid; (pid = waitpid(-1, NULL, WNOHANG)) > 0; any = true)
         for (int i = 0; i < nchildren; i++)
             if (children[i] == pid)
                 children[i] = children[--nchildren]; /* the last takes its place */
-    }
     return any;
 }
 

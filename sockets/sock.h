@@ -8,6 +8,11 @@
 #ifndef SOCK_H
 #define SOCK_H
 
+#include <string.h>
+#include <sys/un.h>
+
+#include "ipc.h"
+
 #define PortNumber 9876       /* TCP port (option -p) */
 #define ListenAddress "127.0.0.1" /* loopback only unless told otherwise (S-6) */
 #define Host "localhost"      /* where the client connects (option -H) */
@@ -18,5 +23,15 @@
 
 static const char *const Books[ConversationLen] = {"War and Peace", "Pride and Prejudice",
                                                    "The Sound and the Fury"};
+
+/* A UNIX-domain socket's address: the path, which must fit in sun_path. */
+static inline struct sockaddr_un unix_address(const char *path)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path)
+        fail("socket path too long: %s", path);
+    memcpy(addr.sun_path, path, strlen(path) + 1); /* fits: checked above */
+    return addr;
+}
 
 #endif
