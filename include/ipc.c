@@ -278,3 +278,18 @@ int write_all(int fd, const void *buf, size_t len)
     }
     return 0;
 }
+
+int path_beside_program(const char *name, char *buf, size_t size)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (slash == NULL || (size_t)(slash + 1 - buf) + strlen(name) + 1 > size) {
+        errno = ENAMETOOLONG; /* so the caller's message does not say "Success" */
+        return -1;
+    }
+    memcpy(slash + 1, name, strlen(name) + 1);
+    return 0;
+}

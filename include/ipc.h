@@ -109,6 +109,12 @@ bool backoff_wait(struct backoff *b);
  * synchronization). Returns early, false, if a stop signal arrives. */
 bool pause_seconds(double seconds);
 
+/* The path of the file NAME beside this program's executable (found from
+ * /proc/self/exe), in buf: how the System V pairs find their ftok key file,
+ * the same file, hence the same key, from any working directory (ERRATA
+ * MQ-5). Returns 0, or -1 with errno set. */
+int path_beside_program(const char *name, char *buf, size_t size);
+
 /* write() until all `len` bytes are out: a pipe or socket may take fewer
  * bytes than offered. Returns 0, or -1 with errno set (EPIPE, EINTR after a
  * stop signal, ...). */

@@ -76,23 +76,10 @@ static const int ReceiveTypes[MsgCount] = {3, 1, 2, 1, 3, 2}; /* System V receiv
 
 /* The key file: this header, beside the programs. The article's
  * ftok("queue.h", ...) is relative, so the two programs met only when both
- * ran in the source directory (MQ-5). Found from /proc/self/exe instead, it
- * is the same file, hence the same key, from any working directory. */
+ * ran in the source directory (MQ-5). Found from /proc/self/exe instead
+ * (path_beside_program, ipc.h), it is the same file, hence the same key,
+ * from any working directory. (The article called it PathName.) */
 #define KeyFile "queue.h"
-static inline int default_key_path(char *buf, size_t size)
-{
-    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    char *slash = strrchr(buf, '/');
-    if (slash == NULL || (size_t)(slash + 1 - buf) + sizeof KeyFile > size) {
-        errno = ENAMETOOLONG; /* so the caller's message does not say "Success" */
-        return -1;
-    }
-    memcpy(slash + 1, KeyFile, sizeof KeyFile);
-    return 0;
-}
 
 /* Is the process that last sent to a System V queue (msg_lspid, at time
  * msg_stime, in whole seconds) still running? kill(pid, 0) only says that

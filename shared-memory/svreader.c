@@ -48,7 +48,7 @@ int main(int argc, char *argv[])
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     program_init(argv);
-    die_if(default_key_path(key_path, sizeof key_path) == -1, "readlink /proc/self/exe");
+    die_if(path_beside_program(KeyFile, key_path, sizeof key_path) == -1, "readlink /proc/self/exe");
     for (int c; (c = getopt_long(argc, argv, ":k:i:t:h", longopts, NULL)) != -1;) {
         switch (c) {
         case 'k': snprintf(key_path, sizeof key_path, "%s", optarg); break;

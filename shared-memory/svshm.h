@@ -61,22 +61,8 @@ static inline struct timespec timeout_in(double seconds)
 }
 
 /* The key file: this header, beside the programs, found from /proc/self/exe
- * (as queue.h does for the message-queue pair), so the key is the same
- * from any working directory. */
+ * (path_beside_program, ipc.h, as for the message-queue pair), so the key
+ * is the same from any working directory. */
 #define KeyFile "svshm.h"
-static inline int default_key_path(char *buf, size_t size)
-{
-    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    char *slash = strrchr(buf, '/');
-    if (slash == NULL || (size_t)(slash + 1 - buf) + sizeof KeyFile > size) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(slash + 1, KeyFile, sizeof KeyFile);
-    return 0;
-}
 
 #endif

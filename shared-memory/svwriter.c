@@ -52,7 +52,7 @@ int main(int argc, char *argv[])
         {"text", required_argument, NULL, 'x'},     {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     program_init(argv);
-    die_if(default_key_path(key_path, sizeof key_path) == -1, "readlink /proc/self/exe");
+    die_if(path_beside_program(KeyFile, key_path, sizeof key_path) == -1, "readlink /proc/self/exe");
     for (int c; (c = getopt_long(argc, argv, ":k:i:x:t:h", longopts, NULL)) != -1;) {
         switch (c) {
         case 'k': snprintf(key_path, sizeof key_path, "%s", optarg); break;

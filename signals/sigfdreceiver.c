@@ -59,14 +59,7 @@ int main(int argc, char *argv[])
     if (optind < argc)
         usage(usage_text, "unexpected argument '%s'", argv[optind]);
 
-    int handled[16], nhandled = 0;
-    handled[nhandled++] = SIGUSR1;
-    handled[nhandled++] = SIGUSR2;
-    handled[nhandled++] = SIGHUP;
-    handled[nhandled++] = SIGTERM;
-    handled[nhandled++] = SIGINT;
-    for (int i = 0; i <= 7; i++)
-        handled[nhandled++] = SIGRTMIN + i;
+    int handled[MaxReceived], nhandled = received_signals(handled);
     sigset_t mask;
     sigemptyset(&mask);
     for (int i = 0; i < nhandled; i++)
@@ -109,29 +102,16 @@ int main(int argc, char *argv[])
         die_if(n == -1 && errno != EAGAIN, "read");
         for (ssize_t i = 0; i < n / (ssize_t)sizeof si[0]; i++) {
             int signo = (int)si[i].ssi_signo;
-            char name[32];
-            sig_name(signo, name, sizeof name);
             if (signo >= 0 && signo < 65)
                 counts[signo]++;
             total++;
-            if (si[i].ssi_code == SI_QUEUE)
-                printf("%s from PID %d, value %d\n", name, (int)si[i].ssi_pid, (int)si[i].ssi_int);
-            else if (si[i].ssi_code == SI_USER)
-                printf("%s from PID %d (kill)\n", name, (int)si[i].ssi_pid);
-            else
-                printf("%s (from the kernel or terminal, code %d)\n", name, (int)si[i].ssi_code);
+            print_signal(signo, si[i].ssi_code, (int)si[i].ssi_pid, si[i].ssi_int);
             if (signo == SIGTERM || signo == SIGINT)
                 stop = true;
         }
     }
 
-    puts("received:");
-    for (int i = 0; i < nhandled; i++) {
-        if (counts[handled[i]] > 0) {
-            char name[32];
-            printf("  %-12s %ld\n", sig_name(handled[i], name, sizeof name), counts[handled[i]]);
-        }
-    }
+    print_counts(handled, nhandled, counts);
     if (idle && total == 0)
         fail("no signal came in %g s", timeout);
     return 0;

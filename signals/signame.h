@@ -1,5 +1,6 @@
-/* signame.h - signal names both ends of the signal pair agree on:
- * "SIGUSR1", "USR1", "RTMIN+2", "15". The pair's only shared protocol. */
+/* signame.h - what both ends of the signal pairs agree on: signal names
+ * ("SIGUSR1", "USR1", "RTMIN+2", "15"), the signals the receivers take, and
+ * the lines they print. The pairs' shared protocol. */
 #ifndef SIGNAME_H
 #define SIGNAME_H
 
@@ -55,6 +56,50 @@ static inline int sig_number(const char *s)
     if (end == s || *end != '\0' || (*s != '+' && *s != '-') || n < -SIGRTMAX || n > SIGRTMAX)
         return -1;
     return base + n >= SIGRTMIN && base + n <= SIGRTMAX ? (int)(base + n) : -1;
+}
+
+/* The signals both receivers (sigreceiver, sigfdreceiver) take: SIGTERM and
+ * SIGINT end them; SIGKILL and SIGSTOP cannot be caught, blocked or read.
+ * Fills sigs[] and returns how many. */
+#define MaxReceived 16
+static inline int received_signals(int sigs[MaxReceived])
+{
+    int n = 0;
+    sigs[n++] = SIGUSR1;
+    sigs[n++] = SIGUSR2;
+    sigs[n++] = SIGHUP;
+    sigs[n++] = SIGTERM;
+    sigs[n++] = SIGINT;
+    for (int i = 0; i <= 7; i++)
+        sigs[n++] = SIGRTMIN + i;
+    return n;
+}
+
+/* What a receiver prints for each signal. si_code tells where it came from:
+ * sigqueue (a value came with it), kill (only the sender's PID), or the
+ * kernel or a terminal (neither). */
+static inline void print_signal(int signo, int code, int pid, int value)
+{
+    char name[32];
+    sig_name(signo, name, sizeof name);
+    if (code == SI_QUEUE)
+        printf("%s from PID %d, value %d\n", name, pid, value);
+    else if (code == SI_USER)
+        printf("%s from PID %d (kill)\n", name, pid);
+    else
+        printf("%s (from the kernel or terminal, code %d)\n", name, code);
+}
+
+/* The receivers' summary: how many of each signal arrived. A standard signal
+ * sent N times may arrive fewer times: pending, it is kept once. */
+static inline void print_counts(const int sigs[], int n, const long counts[])
+{
+    puts("received:");
+    for (int i = 0; i < n; i++) {
+        char name[32];
+        if (counts[sigs[i]] > 0)
+            printf("  %-12s %ld\n", sig_name(sigs[i], name, sizeof name), counts[sigs[i]]);
+    }
 }
 
 #endif

@@ -69,14 +69,7 @@ int main(int argc, char *argv[])
     die_if(pipe(self_pipe) == -1, "pipe");
     die_if(fcntl(self_pipe[1], F_SETFL, O_NONBLOCK) == -1, "fcntl");
 
-    int handled[16], nhandled = 0;
-    handled[nhandled++] = SIGUSR1;
-    handled[nhandled++] = SIGUSR2;
-    handled[nhandled++] = SIGHUP;
-    handled[nhandled++] = SIGTERM;
-    handled[nhandled++] = SIGINT;
-    for (int i = 0; i <= 7; i++)
-        handled[nhandled++] = SIGRTMIN + i;
+    int handled[MaxReceived], nhandled = received_signals(handled);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -95,27 +88,14 @@ int main(int argc, char *argv[])
         die_if(n == -1 && errno != EINTR, "read");
         if (n != (ssize_t)sizeof r)
             continue;
-        char name[32];
-        sig_name(r.signo, name, sizeof name);
         if (r.signo >= 0 && r.signo < 65)
             counts[r.signo]++;
-        if (r.code == SI_QUEUE)
-            printf("%s from PID %d, value %d\n", name, (int)r.pid, r.value);
-        else if (r.code == SI_USER)
-            printf("%s from PID %d (kill)\n", name, (int)r.pid);
-        else
-            printf("%s (from the kernel or terminal, code %d)\n", name, r.code);
+        print_signal(r.signo, r.code, (int)r.pid, r.value);
         if (r.signo == SIGTERM || r.signo == SIGINT)
             break;
     }
 
-    puts("received:");
-    for (int i = 0; i < nhandled; i++) {
-        if (counts[handled[i]] > 0) {
-            char name[32];
-            printf("  %-12s %ld\n", sig_name(handled[i], name, sizeof name), counts[handled[i]]);
-        }
-    }
+    print_counts(handled, nhandled, counts);
     if (lost)
         printf("  (%d not recorded: the pipe was full)\n", (int)lost);
     return 0;
