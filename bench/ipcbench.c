@@ -56,8 +56,8 @@ static const char usage_text[] =
     "  -s, --sizes LIST      message sizes in bytes, up to 65536\n"
     "                        (default: 64,256,1024,4096,16384,65536; -q: 64,4096,65536)\n"
     "  -m, --mechanisms LIST names from the lists below (default: all)\n"
-    "  -p, --placement WHERE same (one CPU), cross (two CPUs) or both (default);\n"
-    "                        the echo servers and their client are not pinned\n"
+    "  -p, --placement WHERE same (one CPU), cross (two CPUs) or both (default); for\n"
+    "                        the echo servers: the client's CPU and the server's\n"
     "  -r, --reps N          repetitions per figure, reported min/median/max (3)\n"
     "  -d, --duration SECS   time per repetition (default 0.2; -q: 0.02)\n"
     "  -n, --connections N   echo servers: short connections per repetition\n"
@@ -290,7 +290,7 @@ static double syscall_ns(void)
 
 static struct result results[1024];
 static int nresults;
-static struct server_result servers[NSERVERS * (2 + MAX_CLIENT_COUNTS)];
+static struct server_result servers[NSERVERS * 2 * (2 + MAX_CLIENT_COUNTS)];
 static int nservers;
 
 /* min, median, max of n values (sorted in place) */
@@ -394,9 +394,10 @@ static void print_servers(const struct server_run *run)
     if (nservers == 0)
         return;
     printf("\nThe echo servers: sockets/server (a process per client) and sockets/pollserver (one\n"
-           "ppoll loop), run as programs on a UNIX socket, not pinned; %d-byte lines, every echo\n"
-           "checked (%d reps: min / median / max). CPU time (user + system) and context switches:\n"
-           "of all the server's processes, per connection, round trip or line.\n",
+           "ppoll loop), run as programs on a UNIX socket, the bench their client; CPU: the server\n"
+           "(all its processes) on the client's CPU (same) or the other (cross); %d-byte lines,\n"
+           "every echo checked (%d reps: min / median / max). CPU time (user + system) and\n"
+           "context switches: of all the server's processes, per connection, round trip or line.\n",
            SERVER_LINE, run->reps);
     static const char *const heading[] = {
         "Connections one after another (connect, a line, its echo, close)",
@@ -406,32 +407,33 @@ static void print_servers(const struct server_run *run)
     for (int fig = SERVER_CONNECT; fig <= SERVER_LINES; fig++) {
         printf("\n%s\n", heading[fig]);
         if (fig == SERVER_CONNECT)
-            printf("%-10s %9s %9s %9s %9s %9s %8s %8s\n", "server", "conn/s min", "median", "max", "p50 us",
-                   "p99 us", "switches", "CPU us");
+            printf("%-10s %-6s %10s %9s %9s %9s %9s %8s %8s\n", "server", "CPU", "conn/s min", "median", "max",
+                   "p50 us", "p99 us", "switches", "CPU us");
         else if (fig == SERVER_ROUND_TRIP)
-            printf("%-10s %9s %9s %9s %9s %8s %8s\n", "server", "min", "median", "max", "p99", "switches",
-                   "CPU us");
+            printf("%-10s %-6s %9s %9s %9s %9s %8s %8s\n", "server", "CPU", "min", "median", "max", "p99",
+                   "switches", "CPU us");
         else
-            printf("%-10s %7s %9s %9s %9s %8s %8s %9s %9s %9s\n", "server", "clients", "lines/s min", "median",
-                   "max", "switches", "CPU us", "processes", "peak KiB", "Pss KiB");
+            printf("%-10s %-6s %7s %11s %9s %9s %8s %8s %9s %9s %9s\n", "server", "CPU", "clients", "lines/s min",
+                   "median", "max", "switches", "CPU us", "processes", "peak KiB", "Pss KiB");
         for (int i = 0; i < nservers; i++) {
             const struct server_result *r = &servers[i];
             if ((int)r->figure != fig)
                 continue;
             if (r->skipped)
-                printf("%-10s %7d %9s   (%s)\n", r->server, r->clients, "n/a", r->why);
+                printf("%-10s %-6s %7d %9s   (%s)\n", r->server, r->where, r->clients, "n/a", r->why);
             else if (fig == SERVER_CONNECT)
-                printf("%-10s %10.0f %9.0f %9.0f %9.1f %9.1f %8.2f %8.1f\n", r->server, r->rate[0], r->rate[1],
-                       r->rate[2], r->v[1], r->p99, r->switches, r->cpu_us);
+                printf("%-10s %-6s %10.0f %9.0f %9.0f %9.1f %9.1f %8.2f %8.1f\n", r->server, r->where, r->rate[0],
+                       r->rate[1], r->rate[2], r->v[1], r->p99, r->switches, r->cpu_us);
             else if (fig == SERVER_ROUND_TRIP)
-                printf("%-10s %9.2f %9.2f %9.2f %9.2f %8.2f %8.2f\n", r->server, r->v[0], r->v[1], r->v[2], r->p99,
-                       r->switches, r->cpu_us);
+                printf("%-10s %-6s %9.2f %9.2f %9.2f %9.2f %8.2f %8.2f\n", r->server, r->where, r->v[0], r->v[1],
+                       r->v[2], r->p99, r->switches, r->cpu_us);
             else if (r->pss_kib < 0) /* no /proc/PID/smaps_rollup: Linux before 4.14 */
-                printf("%-10s %7d %11.0f %9.0f %9.0f %8.2f %8.2f %9d %9.0f %9s\n", r->server, r->clients, r->v[0],
-                       r->v[1], r->v[2], r->switches, r->cpu_us, r->processes, r->hwm_kib, "n/a");
+                printf("%-10s %-6s %7d %11.0f %9.0f %9.0f %8.2f %8.2f %9d %9.0f %9s\n", r->server, r->where,
+                       r->clients, r->v[0], r->v[1], r->v[2], r->switches, r->cpu_us, r->processes, r->hwm_kib, "n/a");
             else
-                printf("%-10s %7d %11.0f %9.0f %9.0f %8.2f %8.2f %9d %9.0f %9.0f\n", r->server, r->clients, r->v[0],
-                       r->v[1], r->v[2], r->switches, r->cpu_us, r->processes, r->hwm_kib, r->pss_kib);
+                printf("%-10s %-6s %7d %11.0f %9.0f %9.0f %8.2f %8.2f %9d %9.0f %9.0f\n", r->server, r->where,
+                       r->clients, r->v[0], r->v[1], r->v[2], r->switches, r->cpu_us, r->processes, r->hwm_kib,
+                       r->pss_kib);
         }
     }
 }
@@ -497,22 +499,22 @@ static void write_csv(const char *path, const struct limits *lim)
             fprintf(csv, "throughput,%s,%s,%zu,%.3f,%.3f,%.3f,,MB/s,,%.3f,%.3f,message,,,,\n", r->mech, r->where,
                     r->size, r->v[0], r->v[1], r->v[2], r->switches, r->cpu_us);
     }
-    /* The echo servers: placement "any" (not pinned). A connection gives
-     * two rows: connections per second, and the time per connection. */
+    /* The echo servers. A connection gives two rows: connections per
+     * second, and the time per connection. */
     static const char *const kind[] = {"server-connect", "server-round-trip", "server-lines"};
     static const char *const per[] = {"connection", "round trip", "line"};
     for (int i = 0; i < nservers; i++) {
         const struct server_result *r = &servers[i];
         if (r->skipped) {
-            fprintf(csv, "%s,%s,any,%d,,,,,,n/a: %s,,,,%d,,,\n", kind[r->figure], r->server, SERVER_LINE, r->why,
-                    r->clients);
+            fprintf(csv, "%s,%s,%s,%d,,,,,,n/a: %s,,,,%d,,,\n", kind[r->figure], r->server, r->where, SERVER_LINE,
+                    r->why, r->clients);
             continue;
         }
         if (r->figure == SERVER_CONNECT)
-            fprintf(csv, "server-connect-rate,%s,any,%d,%.3f,%.3f,%.3f,,conn/s,,%.3f,%.3f,connection,1,,,\n",
-                    r->server, SERVER_LINE, r->rate[0], r->rate[1], r->rate[2], r->switches, r->cpu_us);
-        fprintf(csv, "%s,%s,any,%d,%.3f,%.3f,%.3f,", kind[r->figure], r->server, SERVER_LINE, r->v[0], r->v[1],
-                r->v[2]);
+            fprintf(csv, "server-connect-rate,%s,%s,%d,%.3f,%.3f,%.3f,,conn/s,,%.3f,%.3f,connection,1,,,\n",
+                    r->server, r->where, SERVER_LINE, r->rate[0], r->rate[1], r->rate[2], r->switches, r->cpu_us);
+        fprintf(csv, "%s,%s,%s,%d,%.3f,%.3f,%.3f,", kind[r->figure], r->server, r->where, SERVER_LINE, r->v[0],
+                r->v[1], r->v[2]);
         if (r->figure == SERVER_LINES)
             fprintf(csv, ",lines/s,,%.3f,%.3f,line,%d,%d,%.0f,", r->switches, r->cpu_us, r->clients, r->processes,
                     r->hwm_kib);
@@ -699,7 +701,7 @@ int main(int argc, char *argv[])
     }
 
     /* The echo servers, from the build this program is part of: BIN/bench/ipcbench
-     * runs BIN/sockets/server. Neither they nor their client are pinned. */
+     * runs BIN/sockets/server. */
     char bench_dir[4096], bindir[4096];
     ssize_t len = readlink("/proc/self/exe", bench_dir, sizeof bench_dir - 1);
     die_if(len <= 0, "readlink /proc/self/exe");
@@ -714,10 +716,11 @@ int main(int argc, char *argv[])
     run.bindir = bindir;
     run.duration = duration;
     run.reps = reps;
-    die_if(sched_setaffinity(0, sizeof allowed, &allowed) == -1, "sched_setaffinity");
     for (int i = 0; i < NSERVERS; i++)
-        if (wanted(mech_list, server_names[i]))
-            nservers += measure_server(&run, server_names[i], &servers[nservers]);
+        for (int w = 0; w < lim.nwheres && wanted(mech_list, server_names[i]); w++) {
+            int a = cpu_ids[0], b = cpu_ids[strcmp(lim.where[w], "cross") == 0];
+            nservers += measure_server(&run, server_names[i], lim.where[w], a, b, &servers[nservers]);
+        }
 
     print_tables(&lim, ncpus);
     print_servers(&run);

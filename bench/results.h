@@ -38,6 +38,8 @@ enum server_figure {
 };
 struct server_result {
     const char *server; /* "server" or "pollserver" */
+    const char *where;  /* "same": the server (all its processes) and its client on
+                           one CPU; "cross": the client on one, the server on another */
     enum server_figure figure;
     int clients;  /* connections at once: 1 but for SERVER_LINES */
     bool skipped; /* not measured: `why` says why */

@@ -6,7 +6,10 @@
  * loop in one process. Both speak sockets/sock.h's protocol: a message is a
  * line, its '\n' included, echoed back byte for byte. The bench runs each
  * from the build, listening on a UNIX-domain socket in a scratch directory
- * (no port to collide with, no TCP state left behind), and is its client:
+ * (no port to collide with, no TCP state left behind), and is its client,
+ * pinned as the mechanisms' two processes are: the server (and every
+ * process it forks: they inherit its CPU) on the client's CPU, or on the
+ * other one:
  *
  *   connections  N short connections one after another: connect, one
  *                64-byte line, its echo, close. What a connection costs:
@@ -28,11 +31,12 @@
  * the directory, and exits 1. Ctrl+C does the same, then the bench dies of
  * the signal.
  */
-#define _GNU_SOURCE /* pipe2, prctl, clock_getcpuclockid, mkdtemp, dprintf */
+#define _GNU_SOURCE /* pipe2, prctl, clock_getcpuclockid, mkdtemp, dprintf, sched_setaffinity */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -63,6 +67,7 @@ _Static_assert(SERVER_MAX_CLIENTS == MaxClients, "servers.h and sock.h disagree"
 
 static const struct server_run *run;
 static const char *name;    /* the server being measured */
+static int cpu_server;      /* where it runs, with all its processes */
 static char binary[4200];   /* its program */
 static pid_t bench_pid;
 static pid_t group;         /* the running server: it leads a process group of its own */
@@ -96,6 +101,14 @@ static void make_line(char *line, int c, uint64_t seq)
     for (int i = n; i < SERVER_LINE - 1; i++)
         line[i] = (char)('a' + (seq + (uint64_t)i) % 26);
     line[SERVER_LINE - 1] = '\n';
+}
+
+static void pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    die_if(sched_setaffinity(0, sizeof set, &set) == -1, "sched_setaffinity");
 }
 
 static int connect_client(void)
@@ -450,16 +463,19 @@ static void measure(struct server_result *r)
     summarize(pss, reps, s), r->pss_kib = s[0] < 0 ? -1 : s[1]; /* -1: unknown */
 }
 
-int measure_server(const struct server_run *the_run, const char *server_name, struct server_result *out)
+int measure_server(const struct server_run *the_run, const char *server_name, const char *where, int cpu_client,
+                   int cpu, struct server_result *out)
 {
     static bool prepared;
     run = the_run;
     name = server_name;
+    cpu_server = cpu;
     int n = 0;
-    out[n++] = (struct server_result){.server = name, .figure = SERVER_CONNECT, .clients = 1};
-    out[n++] = (struct server_result){.server = name, .figure = SERVER_ROUND_TRIP, .clients = 1};
+    out[n++] = (struct server_result){.server = name, .where = where, .figure = SERVER_CONNECT, .clients = 1};
+    out[n++] = (struct server_result){.server = name, .where = where, .figure = SERVER_ROUND_TRIP, .clients = 1};
     for (int k = 0; k < run->nclients; k++)
-        out[n++] = (struct server_result){.server = name, .figure = SERVER_LINES, .clients = run->clients[k]};
+        out[n++] = (struct server_result){
+            .server = name, .where = where, .figure = SERVER_LINES, .clients = run->clients[k]};
 
     snprintf(binary, sizeof binary, "%s/sockets/%s", run->bindir, name);
     if (access(binary, X_OK) == -1) { /* said in the table, the CSV and the chart */
@@ -482,11 +498,13 @@ int measure_server(const struct server_run *the_run, const char *server_name, st
      * for a partner's. */
     struct sigaction dfl = {.sa_handler = SIG_DFL}, saved;
     die_if(sigemptyset(&dfl.sa_mask) == -1 || sigaction(SIGCHLD, &dfl, &saved) == -1, "sigaction SIGCHLD");
+    pin(cpu_client);
     for (int i = 0; i < n; i++) {
         if (out[i].figure == SERVER_LINES)
-            fprintf(stderr, "ipcbench: %s, %d client(s) at once\n", name, out[i].clients);
+            fprintf(stderr, "ipcbench: %s, %s CPU, %d client(s) at once\n", name, where, out[i].clients);
         else
-            fprintf(stderr, "ipcbench: %s, %s\n", name, out[i].figure == SERVER_CONNECT ? "connections" : "round trip");
+            fprintf(stderr, "ipcbench: %s, %s CPU, %s\n", name, where,
+                    out[i].figure == SERVER_CONNECT ? "connections" : "round trip");
         measure(&out[i]);
     }
     die_if(sigaction(SIGCHLD, &saved, NULL) == -1, "sigaction SIGCHLD");
@@ -519,12 +537,17 @@ static bool hear(void)
  * kill(-group) reaches the server and every process it forks (and Ctrl+C
  * at the terminal reaches only the bench, which then does that); death
  * with the bench, even by kill -9 (SIGTERM, so that it still cleans up);
- * stdin and stdout on /dev/null (it prints every line: a terminal would
- * make that the bottleneck), stderr into our pipe. */
+ * its CPU, which its children inherit; stdin and stdout on /dev/null (it
+ * prints every line: a terminal would make that the bottleneck), stderr
+ * into our pipe. */
 static _Noreturn void become_server(int err)
 {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu_server, &set);
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (setpgid(0, 0) == -1 || prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || null == -1 ||
+        sched_setaffinity(0, sizeof set, &set) == -1 ||
         dup2(null, STDIN_FILENO) == -1 || dup2(null, STDOUT_FILENO) == -1 || dup2(err, STDERR_FILENO) == -1 ||
         signal(SIGPIPE, SIG_DFL) == SIG_ERR) {
         dprintf(err, "preparing %s: %s\n", binary, strerror(errno));

@@ -50,10 +50,11 @@ def same_value(drawn, row, column):
 limit = {(r['mechanism'], r['placement']): float(r['median']) for r in rows if r['kind'] == 'limit'}
 tp = {(r['mechanism'], r['placement'], int(r['size_bytes'])): r for r in rows if r['kind'] == 'throughput'}
 lat = {(r['mechanism'], r['placement']): r for r in rows if r['kind'] == 'latency'}
-# the echo servers: (server, figure) for the bars, (server, clients) for the points
-srv_time = {(r['mechanism'], r['kind'][len('server-'):]): r for r in rows
+# the echo servers: (server, placement, figure) for the bars, (server,
+# placement, clients) for the points
+srv_time = {(r['mechanism'], r['placement'], r['kind'][len('server-'):]): r for r in rows
             if r['kind'] in ('server-connect', 'server-round-trip')}
-srv_lines = {(r['mechanism'], int(r['clients'])): r for r in rows if r['kind'] == 'server-lines'}
+srv_lines = {(r['mechanism'], r['placement'], int(r['clients'])): r for r in rows if r['kind'] == 'server-lines'}
 points, bars, whiskers = set(), set(), set()
 srv_bars, srv_whiskers, srv_points = set(), set(), set()
 
@@ -115,7 +116,7 @@ for p in panels:
         for e in p.iter(SVG + 'rect'):
             if e.get('class') != 'bar':
                 continue
-            key = (e.get('data-server'), e.get('data-figure'))
+            key = (e.get('data-server'), e.get('data-placement'), e.get('data-figure'))
             x, y, w, h, v = (float(e.get(k)) for k in ('x', 'y', 'width', 'height', 'data-value'))
             if not same_value(v, srv_time.get(key, {}), 'median'):
                 bad(f'server bar {key} = {v}: not the CSV median')
@@ -128,7 +129,7 @@ for p in panels:
             if e.get('class') != 'p99':
                 continue
             x1, y1, x2, y2 = (float(e.get(k)) for k in ('x1', 'y1', 'x2', 'y2'))
-            key = (e.get('data-server'), e.get('data-figure'))
+            key = (e.get('data-server'), e.get('data-placement'), e.get('data-figure'))
             row, v = srv_time.get(key, {}), float(e.get('data-value'))
             if not same_value(v, row, 'p99') or not (near(x1, X(float(row['median']))) and near(x2, X(v))):
                 bad(f'server p99 whisker {key} = {v}: from {x1} to {x2}, not from the median to the CSV p99')
@@ -140,12 +141,12 @@ for p in panels:
         for e in p.iter(SVG + 'use'):
             if e.get('class') != 'point':
                 continue
-            key = (e.get('data-server'), int(e.get('data-clients')))
+            key = (e.get('data-server'), e.get('data-placement'), int(e.get('data-clients')))
             x, y, v = float(e.get('x')), float(e.get('y')), float(e.get('data-value'))
             if not same_value(v, srv_lines.get(key, {}), 'median'):
                 bad(f'server point {key} = {v}: not the CSV median')
-            if not (near(x, X(key[1])) and near(y, Y(v))):
-                bad(f'server point {key} = {v} at ({x}, {y}); its panel maps it to ({X(key[1]):.2f}, {Y(v):.2f})')
+            if not (near(x, X(key[2])) and near(y, Y(v))):
+                bad(f'server point {key} = {v} at ({x}, {y}); its panel maps it to ({X(key[2]):.2f}, {Y(v):.2f})')
             inside(x, y, f'server point {key}')
             srv_points.add(key)
             count('server points')
@@ -235,8 +236,8 @@ EOF
     grep -qE '^throughput,sysv-shm,(same|cross),65536,[0-9]' out/results.csv
     # and the echo servers, after the mechanisms
     for s in $SERVERS; do
-        grep -qE "^$s +[0-9]+ +[0-9.]+ " <<<"$output"
-        grep -qE "^server-lines,$s,any,64,[0-9]" out/results.csv
+        grep -qE "^$s +(same|cross) +[0-9]+ +[0-9.]+ " <<<"$output"
+        grep -qE "^server-lines,$s,(same|cross),64,[0-9]" out/results.csv
     done
 }
 
@@ -262,14 +263,16 @@ no_leftovers() {
     [ "$status" -eq 0 ]
     [[ "$output" == *"The echo servers:"* ]]
     for s in $SERVERS; do
-        grep -qE "^server-connect-rate,$s,any,64,([0-9.]+,){3},conn/s,,[0-9.]+,[0-9.]+,connection,1,,,$" out/results.csv
-        grep -qE "^server-connect,$s,any,64,([0-9.]+,){4}us,,[0-9.]+,[0-9.]+,connection,1,,,$" out/results.csv
-        grep -qE "^server-round-trip,$s,any,64,([0-9.]+,){4}us,,[0-9.]+,[0-9.]+,round trip,1,,,$" out/results.csv
+        for w in same cross; do # the server on the client's CPU, or on the other
+            grep -qE "^server-connect-rate,$s,$w,64,([0-9.]+,){3},conn/s,,[0-9.]+,[0-9.]+,connection,1,,,$" out/results.csv
+            grep -qE "^server-connect,$s,$w,64,([0-9.]+,){4}us,,[0-9.]+,[0-9.]+,connection,1,,,$" out/results.csv
+            grep -qE "^server-round-trip,$s,$w,64,([0-9.]+,){4}us,,[0-9.]+,[0-9.]+,round trip,1,,,$" out/results.csv
+        done
     done
     # a process per client, or one for them all: counted with the clients connected
     for k in 1 4 32; do
-        grep -qE "^server-lines,server,any,64,([0-9.]+,){3},lines/s,,[0-9.]+,[0-9.]+,line,$k,$((k + 1)),[0-9]+,[0-9]*$" out/results.csv
-        grep -qE "^server-lines,pollserver,any,64,([0-9.]+,){3},lines/s,,[0-9.]+,[0-9.]+,line,$k,1,[0-9]+,[0-9]*$" out/results.csv
+        grep -qE "^server-lines,server,same,64,([0-9.]+,){3},lines/s,,[0-9.]+,[0-9.]+,line,$k,$((k + 1)),[0-9]+,[0-9]*$" out/results.csv
+        grep -qE "^server-lines,pollserver,cross,64,([0-9.]+,){3},lines/s,,[0-9.]+,[0-9.]+,line,$k,1,[0-9]+,[0-9]*$" out/results.csv
     done
     refute grep -q '^throughput,' out/results.csv # no mechanism was asked for
     run check_chart out/results.svg out/results.csv
@@ -355,8 +358,8 @@ spawn_in_tree() {
     fake_tree
     run --separate-stderr in_tree -q -d 0.005 -r 1 -n 5 -c 1,2 -m server,pollserver -o out
     [ "$status" -eq 0 ]
-    [[ "$output" == *"n/a   (not built: make sockets/server)"* ]]
-    grep -q '^server-lines,pollserver,any,64,,,,,,n/a: not built: make sockets/pollserver,,,,2,,,$' out/results.csv
+    [[ "$output" == *"server     same         1       n/a   (not built: make sockets/server)"* ]]
+    grep -q '^server-lines,pollserver,same,64,,,,,,n/a: not built: make sockets/pollserver,,,,2,,,$' out/results.csv
     run check_chart out/results.svg out/results.csv
     echo "$output"
     [ "$status" -eq 0 ]
@@ -434,7 +437,7 @@ EOF
     local pid=$LAST_PID
     wait_exit "$pid" 120
     [ "$EXIT_CODE" -eq 0 ]
-    grep -qE '^server-lines,pollserver,any,64,[0-9]' out/results.csv # the servers ran
+    grep -qE '^server-lines,pollserver,same,64,[0-9]' out/results.csv # the servers ran
     # Names carry the bench's PID: FIFOs, box files and the echo servers'
     # directories (each with its socket) in /tmp, POSIX shared memory in
     # /dev/shm, POSIX queues in /dev/mqueue. Each kind on its own.
