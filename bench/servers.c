@@ -83,7 +83,10 @@ static void stop_server(void);
 static void clean_up(void);
 static _Noreturn void server_failed(const char *fmt, ...) IPC_PRINTF(1, 2);
 
-/* A stop signal (Ctrl+C) interrupted a wait: the server goes, then we do. */
+/* A stop signal (Ctrl+C) came: the server goes, then we do. Looked at
+ * after every interrupted wait, and at every echo: with many clients an
+ * echo is often there already, so the client may not wait (nor be
+ * interrupted) for a long time. */
 static void check_stop(void)
 {
     if (stop_signal) {
@@ -167,6 +170,7 @@ static void expect_echo(int fd, const char *line)
 {
     char echo[SERVER_LINE];
     size_t have = 0;
+    check_stop();
     while (have < sizeof echo) {
         ssize_t n = read(fd, echo + have, sizeof echo - have); /* never past this line */
         if (n > 0) {
@@ -509,6 +513,7 @@ int measure_server(const struct server_run *the_run, const char *server_name, co
             fprintf(stderr, "ipcbench: %s, %s CPU, %s\n", name, where,
                     out[i].figure == SERVER_CONNECT ? "connections" : "round trip");
         measure(&out[i]);
+        check_stop();
     }
     die_if(sigaction(SIGCHLD, &saved, NULL) == -1, "sigaction SIGCHLD");
     return n;

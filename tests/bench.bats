@@ -291,6 +291,7 @@ no_leftovers() {
     server=$FOUND_SERVER
     kill -INT "$pid"
     wait_exit "$pid"
+    echo "exit status $EXIT_CODE"
     cat bench.err
     [ "$EXIT_CODE" -eq 130 ] # died of SIGINT, after cleaning up
     grep -q 'interrupted by SIGINT, cleaned up' bench.err
