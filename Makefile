@@ -131,6 +131,7 @@ fuzz:
 	@bash fuzz/run
 
 # make bench: every mechanism's throughput and latency, with the machine's
-# limits; QUICK=1 for a short run. Writes bench/results/results.{csv,svg}.
+# limits, then the echo servers of sockets/ run as programs; QUICK=1 for a
+# short run. Writes bench/results/results.{csv,svg}.
 bench: all
 	@$(B)bench/ipcbench $(if $(QUICK),-q)

@@ -6,14 +6,18 @@
  * to two CPUs; with each figure, the CPU time and the context switches it
  * cost both processes. Beside them, the machine's own limits: memcpy
  * bandwidth, the cost of a trivial system call, and a bare 1-byte pipe
- * ping-pong. See bench/README.md.
+ * ping-pong. Then the suite's two echo servers, run as programs: their
+ * connection rate, round trip and lines per second with many clients, and
+ * what each costs them (servers.c). See bench/README.md.
  *
  * This file is the driver: options, placement, timing, statistics, the
  * table and results.csv. The mechanisms are in mech_*.c, behind mech.h;
- * partner.c runs the second process; chart.c draws results.svg.
+ * partner.c runs the second process; servers.c measures the echo servers;
+ * chart.c draws results.svg.
  *
  *     ./ipcbench [-q] [-s SIZES] [-m MECHANISMS] [-p same|cross|both]
- *                [-r REPS] [-d SECONDS] [-o DIR]
+ *                [-r REPS] [-d SECONDS] [-n CONNECTIONS] [-c CLIENTS]
+ *                [-w SECONDS] [-o DIR]
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_SET, syscall */
 #include <errno.h>
@@ -37,6 +41,7 @@
 #include "mech.h"
 #include "partner.h"
 #include "results.h"
+#include "servers.h"
 
 #define MAX_RTTS 2000000 /* round trips timed per repetition, at most */
 #define MAX_SIZES 8
@@ -44,20 +49,29 @@
 
 static const char usage_text[] =
     "Usage: ipcbench [-q] [-s SIZES] [-m MECHANISMS] [-p same|cross|both] [-r REPS]\n"
-    "                [-d SECONDS] [-o DIR]\n"
+    "                [-d SECONDS] [-n CONNECTIONS] [-c CLIENTS] [-w SECONDS] [-o DIR]\n"
     "Measure throughput and round-trip latency of every IPC mechanism between two\n"
-    "processes, against memcpy, a trivial system call and a bare pipe ping-pong.\n"
+    "processes, against memcpy, a trivial system call and a bare pipe ping-pong;\n"
+    "then the echo servers of sockets/ (connections, round trip, many clients).\n"
     "  -s, --sizes LIST      message sizes in bytes, up to 65536\n"
     "                        (default: 64,256,1024,4096,16384,65536; -q: 64,4096,65536)\n"
-    "  -m, --mechanisms LIST names from the list below (default: all)\n"
-    "  -p, --placement WHERE same (one CPU), cross (two CPUs) or both (default)\n"
+    "  -m, --mechanisms LIST names from the lists below (default: all)\n"
+    "  -p, --placement WHERE same (one CPU), cross (two CPUs) or both (default); for\n"
+    "                        the echo servers: the client's CPU and the server's\n"
     "  -r, --reps N          repetitions per figure, reported min/median/max (3)\n"
     "  -d, --duration SECS   time per repetition (default 0.2; -q: 0.02)\n"
+    "  -n, --connections N   echo servers: short connections per repetition\n"
+    "                        (default 1000; -q: 100)\n"
+    "  -c, --clients LIST    echo servers: numbers of clients at once, up to 256\n"
+    "                        (default: 1,16,128)\n"
+    "  -w, --wait SECS       echo servers: how long one may take to start, answer\n"
+    "                        or stop before the bench calls it failed (default 10)\n"
     "  -o, --output DIR      where to write results.csv and results.svg\n"
     "                        (default: bench/results next to this program)\n"
     "  -q, --quick           short runs, for a smoke test\n"
     "  -h, --help            show this help and the mechanisms\n"
-    "Partner: none (it forks its own). Example: ./ipcbench -m pipe,shm-ring -p cross\n";
+    "Partner: none (it forks its own, and runs the servers from ../sockets beside\n"
+    "it). Example: ./ipcbench -m pipe,shm-ring -p cross; ./ipcbench -q -m pollserver\n";
 
 /* Every mechanism (mech.h), in the order of the results. */
 static const struct mech *const mechs[] = {
@@ -276,6 +290,8 @@ static double syscall_ns(void)
 
 static struct result results[1024];
 static int nresults;
+static struct server_result servers[NSERVERS * 2 * (2 + MAX_CLIENT_COUNTS)];
+static int nservers;
 
 /* min, median, max of n values (sorted in place) */
 static void summarize(double *vals, int n, double out[3])
@@ -371,6 +387,57 @@ static void print_tables(const struct limits *lim, int ncpus)
     }
 }
 
+/* The echo servers: a table per figure. CPU time and switches are the
+ * server's (all its processes), per connection, round trip or line. */
+static void print_servers(const struct server_run *run)
+{
+    if (nservers == 0)
+        return;
+    printf("\nThe echo servers: sockets/server (a process per client) and sockets/pollserver (one\n"
+           "ppoll loop), run as programs on a UNIX socket, the bench their client; CPU: the server\n"
+           "(all its processes) on the client's CPU (same) or the other (cross); %d-byte lines,\n"
+           "every echo checked (%d reps: min / median / max). CPU time (user + system) and\n"
+           "context switches: of all the server's processes, per connection, round trip or line.\n",
+           SERVER_LINE, run->reps);
+    static const char *const heading[] = {
+        "Connections one after another (connect, a line, its echo, close)",
+        "Round trip of a line on one open connection, microseconds",
+        ("Clients at once, each with a line in flight; the server's processes and memory\n"
+         "(peak RSS and Pss, summed over its processes, KiB) with the clients connected")};
+    for (int fig = SERVER_CONNECT; fig <= SERVER_LINES; fig++) {
+        printf("\n%s\n", heading[fig]);
+        if (fig == SERVER_CONNECT)
+            printf("%-10s %-6s %10s %9s %9s %9s %9s %8s %8s\n", "server", "CPU", "conn/s min", "median", "max",
+                   "p50 us", "p99 us", "switches", "CPU us");
+        else if (fig == SERVER_ROUND_TRIP)
+            printf("%-10s %-6s %9s %9s %9s %9s %8s %8s\n", "server", "CPU", "min", "median", "max", "p99",
+                   "switches", "CPU us");
+        else
+            printf("%-10s %-6s %7s %11s %9s %9s %8s %8s %9s %9s %9s\n", "server", "CPU", "clients", "lines/s min",
+                   "median", "max", "switches", "CPU us", "processes", "peak KiB", "Pss KiB");
+        for (int i = 0; i < nservers; i++) {
+            const struct server_result *r = &servers[i];
+            if ((int)r->figure != fig)
+                continue;
+            if (r->skipped)
+                printf("%-10s %-6s %7d %9s   (%s)\n", r->server, r->where, r->clients, "n/a", r->why);
+            else if (fig == SERVER_CONNECT)
+                printf("%-10s %-6s %10.0f %9.0f %9.0f %9.1f %9.1f %8.2f %8.1f\n", r->server, r->where, r->rate[0],
+                       r->rate[1], r->rate[2], r->v[1], r->p99, r->switches, r->cpu_us);
+            else if (fig == SERVER_ROUND_TRIP)
+                printf("%-10s %-6s %9.2f %9.2f %9.2f %9.2f %8.2f %8.2f\n", r->server, r->where, r->v[0], r->v[1],
+                       r->v[2], r->p99, r->switches, r->cpu_us);
+            else if (r->pss_kib < 0) /* no /proc/PID/smaps_rollup: Linux before 4.14 */
+                printf("%-10s %-6s %7d %11.0f %9.0f %9.0f %8.2f %8.2f %9d %9.0f %9s\n", r->server, r->where,
+                       r->clients, r->v[0], r->v[1], r->v[2], r->switches, r->cpu_us, r->processes, r->hwm_kib, "n/a");
+            else
+                printf("%-10s %-6s %7d %11.0f %9.0f %9.0f %8.2f %8.2f %9d %9.0f %9.0f\n", r->server, r->where,
+                       r->clients, r->v[0], r->v[1], r->v[2], r->switches, r->cpu_us, r->processes, r->hwm_kib,
+                       r->pss_kib);
+        }
+    }
+}
+
 /* The targets of bench/README.md, checked against this run's figures. */
 static void print_targets(const struct limits *lim)
 {
@@ -411,23 +478,51 @@ static void write_csv(const char *path, const struct limits *lim)
 {
     FILE *csv = fopen(path, "w");
     die_if(csv == NULL, "fopen %s", path);
-    /* switches and cpu_us: of both processes, per `per` (a message or a round trip) */
-    fprintf(csv, "kind,mechanism,placement,size_bytes,min,median,max,p99,unit,note,switches,cpu_us,per\n");
-    fprintf(csv, "limit,memcpy,,%d,,%.3f,,,MB/s,,,,\n", 64 << 20, lim->memcpy_mbs);
-    fprintf(csv, "limit,getppid,,,,%.3f,,,ns,,,,\n", lim->syscall_ns);
+    /* switches and cpu_us: of both processes (of the echo server's
+     * processes), per `per` (a message, a round trip, a connection, a line);
+     * the last four columns: the echo servers' only */
+    fprintf(csv, "kind,mechanism,placement,size_bytes,min,median,max,p99,unit,note,switches,cpu_us,per,"
+                 "clients,processes,peak_kib,pss_kib\n");
+    fprintf(csv, "limit,memcpy,,%d,,%.3f,,,MB/s,,,,,,,,\n", 64 << 20, lim->memcpy_mbs);
+    fprintf(csv, "limit,getppid,,,,%.3f,,,ns,,,,,,,,\n", lim->syscall_ns);
     for (int w = 0; w < lim->nwheres; w++)
-        fprintf(csv, "limit,bare-pipe-pingpong,%s,1,,%.3f,,,us,,,,\n", lim->where[w], lim->bare_us[w]);
+        fprintf(csv, "limit,bare-pipe-pingpong,%s,1,,%.3f,,,us,,,,,,,,\n", lim->where[w], lim->bare_us[w]);
     for (int i = 0; i < nresults; i++) {
         const struct result *r = &results[i];
         const char *kind = r->is_latency ? "latency" : "throughput";
         if (r->skipped)
-            fprintf(csv, "%s,%s,%s,%zu,,,,,,n/a: %s,,,\n", kind, r->mech, r->where, r->size, r->why);
+            fprintf(csv, "%s,%s,%s,%zu,,,,,,n/a: %s,,,,,,,\n", kind, r->mech, r->where, r->size, r->why);
         else if (r->is_latency)
-            fprintf(csv, "latency,%s,%s,%zu,%.3f,%.3f,%.3f,%.3f,us,,%.3f,%.3f,round trip\n", r->mech, r->where,
+            fprintf(csv, "latency,%s,%s,%zu,%.3f,%.3f,%.3f,%.3f,us,,%.3f,%.3f,round trip,,,,\n", r->mech, r->where,
                     r->size, r->v[0], r->v[1], r->v[2], r->p99, r->switches, r->cpu_us);
         else
-            fprintf(csv, "throughput,%s,%s,%zu,%.3f,%.3f,%.3f,,MB/s,,%.3f,%.3f,message\n", r->mech, r->where,
+            fprintf(csv, "throughput,%s,%s,%zu,%.3f,%.3f,%.3f,,MB/s,,%.3f,%.3f,message,,,,\n", r->mech, r->where,
                     r->size, r->v[0], r->v[1], r->v[2], r->switches, r->cpu_us);
+    }
+    /* The echo servers. A connection gives two rows: connections per
+     * second, and the time per connection. */
+    static const char *const kind[] = {"server-connect", "server-round-trip", "server-lines"};
+    static const char *const per[] = {"connection", "round trip", "line"};
+    for (int i = 0; i < nservers; i++) {
+        const struct server_result *r = &servers[i];
+        if (r->skipped) {
+            fprintf(csv, "%s,%s,%s,%d,,,,,,n/a: %s,,,,%d,,,\n", kind[r->figure], r->server, r->where, SERVER_LINE,
+                    r->why, r->clients);
+            continue;
+        }
+        if (r->figure == SERVER_CONNECT)
+            fprintf(csv, "server-connect-rate,%s,%s,%d,%.3f,%.3f,%.3f,,conn/s,,%.3f,%.3f,connection,1,,,\n",
+                    r->server, r->where, SERVER_LINE, r->rate[0], r->rate[1], r->rate[2], r->switches, r->cpu_us);
+        fprintf(csv, "%s,%s,%s,%d,%.3f,%.3f,%.3f,", kind[r->figure], r->server, r->where, SERVER_LINE, r->v[0],
+                r->v[1], r->v[2]);
+        if (r->figure == SERVER_LINES)
+            fprintf(csv, ",lines/s,,%.3f,%.3f,line,%d,%d,%.0f,", r->switches, r->cpu_us, r->clients, r->processes,
+                    r->hwm_kib);
+        else
+            fprintf(csv, "%.3f,us,,%.3f,%.3f,%s,1,,,", r->p99, r->switches, r->cpu_us, per[r->figure]);
+        if (r->figure == SERVER_LINES && r->pss_kib >= 0)
+            fprintf(csv, "%.0f", r->pss_kib);
+        fprintf(csv, "\n");
     }
     die_if(fclose(csv) == EOF, "write %s", path);
 }
@@ -451,22 +546,26 @@ static _Noreturn void help(void)
     printf("Mechanisms:\n");
     for (size_t i = 0; i < NMECHS; i++)
         printf("  %-11s %s\n", mechs[i]->name, mechs[i]->what);
+    printf("Echo servers (after the mechanisms; -m takes their names too):\n");
+    for (int i = 0; i < NSERVERS; i++)
+        printf("  %-11s %s\n", server_names[i], server_what[i]);
     exit(0);
 }
 
-static int parse_sizes(const char *arg, size_t sizes[MAX_SIZES])
+/* A list of whole numbers "1,16,128", each from 1 to max, at most `room`. */
+static int parse_list(const char *arg, const char *opt, long max, long *out, int room)
 {
     char copy[256], *save = NULL;
     if (snprintf(copy, sizeof copy, "%s", arg) >= (int)sizeof copy)
-        usage(usage_text, "--sizes: list too long");
+        usage(usage_text, "%s: list too long", opt);
     int n = 0;
     char *t = strtok_r(copy, ",", &save);
-    for (; t != NULL && n < MAX_SIZES; t = strtok_r(NULL, ",", &save))
-        sizes[n++] = (size_t)parse_long(usage_text, t, "--sizes", 1, MAXMSG);
+    for (; t != NULL && n < room; t = strtok_r(NULL, ",", &save))
+        out[n++] = parse_long(usage_text, t, opt, 1, max);
     if (t != NULL)
-        usage(usage_text, "--sizes: at most %d sizes", MAX_SIZES);
+        usage(usage_text, "%s: at most %d values", opt, room);
     if (n == 0)
-        usage(usage_text, "--sizes: no size given");
+        usage(usage_text, "%s: no value given", opt);
     return n;
 }
 
@@ -475,21 +574,32 @@ int main(int argc, char *argv[])
     const char *mech_list = NULL, *placement = "both", *outdir = NULL;
     size_t sizes[MAX_SIZES] = {64, 256, 1024, 4096, 16384, 65536};
     int nsizes = 6;
-    bool quick = false, dur_set = false, sizes_set = false;
+    bool quick = false, dur_set = false, sizes_set = false, conns_set = false;
+    struct server_run run = {.connections = 1000, .clients = {1, 16, 128}, .nclients = 3, .wait = 10};
+    long list[MAX_CLIENT_COUNTS];
     static const struct option longopts[] = {
         {"sizes", required_argument, NULL, 's'},     {"mechanisms", required_argument, NULL, 'm'},
         {"placement", required_argument, NULL, 'p'}, {"reps", required_argument, NULL, 'r'},
         {"duration", required_argument, NULL, 'd'},  {"output", required_argument, NULL, 'o'},
-        {"quick", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"connections", required_argument, NULL, 'n'}, {"clients", required_argument, NULL, 'c'},
+        {"wait", required_argument, NULL, 'w'},      {"quick", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
     program_init(argv);
-    for (int c; (c = getopt_long(argc, argv, ":s:m:p:r:d:o:qh", longopts, NULL)) != -1;) {
+    for (int c; (c = getopt_long(argc, argv, ":s:m:p:r:d:o:n:c:w:qh", longopts, NULL)) != -1;) {
         switch (c) {
-        case 's': nsizes = parse_sizes(optarg, sizes), sizes_set = true; break;
+        case 's': {
+            long got[MAX_SIZES];
+            nsizes = parse_list(optarg, "--sizes", MAXMSG, got, MAX_SIZES), sizes_set = true;
+            for (int k = 0; k < nsizes; k++)
+                sizes[k] = (size_t)got[k];
+            break;
+        }
         case 'm': {
             size_t known = 0;
             for (size_t i = 0; i < NMECHS; i++)
                 known += wanted(optarg, mechs[i]->name);
+            for (int i = 0; i < NSERVERS; i++)
+                known += wanted(optarg, server_names[i]);
             if (known == 0)
                 usage(usage_text, "--mechanisms: none known in '%s' (see --help)", optarg);
             mech_list = optarg;
@@ -503,6 +613,13 @@ int main(int argc, char *argv[])
         case 'r': reps = (int)parse_long(usage_text, optarg, "--reps", 1, MAX_REPS); break;
         case 'd': duration = parse_seconds(usage_text, optarg, "--duration"), dur_set = true; break;
         case 'o': outdir = optarg; break;
+        case 'n': run.connections = (int)parse_long(usage_text, optarg, "--connections", 1, 100000), conns_set = true; break;
+        case 'c':
+            run.nclients = parse_list(optarg, "--clients", SERVER_MAX_CLIENTS, list, MAX_CLIENT_COUNTS);
+            for (int k = 0; k < run.nclients; k++)
+                run.clients[k] = (int)list[k];
+            break;
+        case 'w': run.wait = parse_seconds(usage_text, optarg, "--wait"); break;
         case 'q': quick = true; break;
         case 'h': help();
         default: bad_option(usage_text, c);
@@ -517,8 +634,12 @@ int main(int argc, char *argv[])
         memcpy(sizes, few, sizeof few);
         nsizes = 3;
     }
+    if (quick && !conns_set)
+        run.connections = 100;
     if (duration <= 0)
         usage(usage_text, "--duration: must be more than 0");
+    if (run.wait <= 0)
+        usage(usage_text, "--wait: must be more than 0");
 
     /* A write to a pipe or socket whose reader is gone fails with EPIPE
      * (reported with the partner's fate) instead of killing the bench. */
@@ -579,19 +700,37 @@ int main(int argc, char *argv[])
         }
     }
 
+    /* The echo servers, from the build this program is part of: BIN/bench/ipcbench
+     * runs BIN/sockets/server. */
+    char bench_dir[4096], bindir[4096];
+    ssize_t len = readlink("/proc/self/exe", bench_dir, sizeof bench_dir - 1);
+    die_if(len <= 0, "readlink /proc/self/exe");
+    bench_dir[len] = '\0';
+    char *slash = strrchr(bench_dir, '/');
+    if (slash)
+        *slash = '\0'; /* BIN/bench */
+    memcpy(bindir, bench_dir, sizeof bindir);
+    slash = strrchr(bindir, '/');
+    if (slash)
+        *slash = '\0'; /* BIN */
+    run.bindir = bindir;
+    run.duration = duration;
+    run.reps = reps;
+    for (int i = 0; i < NSERVERS; i++)
+        for (int w = 0; w < lim.nwheres && wanted(mech_list, server_names[i]); w++) {
+            int a = cpu_ids[0], b = cpu_ids[strcmp(lim.where[w], "cross") == 0];
+            nservers += measure_server(&run, server_names[i], lim.where[w], a, b, &servers[nservers]);
+        }
+
     print_tables(&lim, ncpus);
+    print_servers(&run);
     print_targets(&lim);
 
-    char dir[4096], path[4200];
-    if (outdir)
+    char dir[4200], path[4300];
+    if (outdir) /* else bench/results beside the program */
         snprintf(dir, sizeof dir, "%s", outdir);
-    else { /* bench/results beside the program */
-        ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 20);
-        die_if(n <= 0, "readlink /proc/self/exe");
-        dir[n] = '\0';
-        char *slash = strrchr(dir, '/');
-        snprintf(slash ? slash : dir, 16, "/results");
-    }
+    else
+        snprintf(dir, sizeof dir, "%s/results", bench_dir);
     die_if(mkdir(dir, 0755) == -1 && errno != EEXIST, "mkdir %s", dir);
     snprintf(path, sizeof path, "%s/results.csv", dir);
     write_csv(path, &lim);
@@ -607,7 +746,7 @@ int main(int argc, char *argv[])
              "%s %s, %d CPU(s) used, %s. Medians of %d repetitions of %.2f s; every message checked.", uts.sysname,
              uts.release, ncpus, day, reps, duration);
     snprintf(path, sizeof path, "%s/results.svg", dir);
-    write_chart(path, results, nresults, &lim, subtitle);
+    write_chart(path, results, nresults, servers, nservers, &lim, subtitle);
     printf("\nWrote %s/results.csv and %s/results.svg\n", dir, dir);
     return 0;
 }
