@@ -75,7 +75,7 @@ static int server_err = -1; /* the read end of its stderr */
 static char said[2048];     /* what it wrote there: the last of it */
 static size_t said_len;
 static char dir[64], path[128]; /* the scratch directory, and the socket in it */
-static struct sockaddr_un addr;
+static struct sockaddr_un server_addr;
 static double times[MAX_TIMES];
 
 static void start_server(void);
@@ -127,7 +127,7 @@ static int connect_client(void)
     die_if(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1 ||
                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1,
            "setsockopt");
-    while (connect(fd, (const struct sockaddr *)&addr, sizeof addr) == -1) {
+    while (connect(fd, (const struct sockaddr *)&server_addr, sizeof server_addr) == -1) {
         if (errno == EINTR) { /* only a stop signal interrupts us here */
             check_stop();
             continue;
@@ -576,8 +576,8 @@ static void start_server(void)
         die("mkdtemp /tmp/ipcbench.%d.XXXXXX", (int)bench_pid);
     }
     snprintf(path, sizeof path, "%s/echo.sock", dir);
-    addr = (struct sockaddr_un){.sun_family = AF_UNIX};
-    memcpy(addr.sun_path, path, strlen(path) + 1); /* fits: path is short */
+    server_addr = (struct sockaddr_un){.sun_family = AF_UNIX};
+    memcpy(server_addr.sun_path, path, strlen(path) + 1); /* fits: path is short */
     int err[2];
     die_if(pipe2(err, O_CLOEXEC) == -1, "pipe2");
     said_len = 0, said[0] = '\0';

@@ -7,6 +7,7 @@
  * nothing may crash or read out of bounds (ASan, UBSan). exit() is
  * intercepted so that one run can try many argument vectors.
  */
+#define _XOPEN_SOURCE 700 /* as sigsender.c: SI_QUEUE and SI_USER in signame.h */
 #include <getopt.h>
 #include <setjmp.h>
 #include <stdint.h>

@@ -96,9 +96,10 @@ static inline void print_counts(const int sigs[], int n, const long counts[])
 {
     puts("received:");
     for (int i = 0; i < n; i++) {
+        if (counts[sigs[i]] == 0)
+            continue;
         char name[32];
-        if (counts[sigs[i]] > 0)
-            printf("  %-12s %ld\n", sig_name(sigs[i], name, sizeof name), counts[sigs[i]]);
+        printf("  %-12s %ld\n", sig_name(sigs[i], name, sizeof name), counts[sigs[i]]);
     }
 }
 
