@@ -481,6 +481,32 @@ time.sleep(600)' "$PORT"
     stop_server
 }
 
+@test "UNIX: at exit the server removes its path only if it is still its socket: a file or a second server's socket put there since stays" {
+    start_server -u dg.sock
+    rm dg.sock
+    echo precious >dg.sock
+    stop_server
+    [ "$(cat dg.sock)" = precious ]
+    grep -qx 'dgserver: dg.sock is no longer the socket we bound: left alone' server.err
+    rm dg.sock
+    start_server -u dg.sock
+    first=$SERVER
+    rm dg.sock # the path is free: a second server binds it
+    start_bg second sockets/dgserver -u dg.sock
+    second=$LAST_PID
+    wait_for_line second.out '^Bound to '
+    kill -TERM "$first"
+    wait_exit "$first"
+    [ "$EXIT_CODE" -eq 0 ]
+    [ -S dg.sock ]
+    run --separate-stderr prog sockets/dgclient -u dg.sock -t 5
+    [ "$status" -eq 0 ]
+    kill -TERM "$second"
+    wait_exit "$second"
+    [ "$EXIT_CODE" -eq 0 ]
+    [ ! -e dg.sock ]
+}
+
 @test "UNIX: a regular file, a directory or a symlink at the path is refused, never removed or changed" {
     echo "precious" >file
     mkdir dir
