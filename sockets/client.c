@@ -55,6 +55,8 @@ static int try_connect(const char *host, const char *port, const char *path)
     int fd = -1;
     for (struct addrinfo *ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
         fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd == -1 && errno == EAFNOSUPPORT)
+            continue; /* a kernel without IPv6 (ipv6.disable=1): the next address */
         die_if(fd == -1, "socket"); /* out of descriptors is no reason to wait */
         if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
             /* Not there (yet): try the next address, or again later. */

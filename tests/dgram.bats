@@ -326,6 +326,21 @@ dgclient: no echo within 1 s: sending 'The Sound and the Fury' again"
     stop_server
 }
 
+@test "a kernel without IPv6: localhost's ::1 cannot even have a socket (EAFNOSUPPORT); the client goes on to 127.0.0.1" {
+    need strace strace
+    [ "${IPC_VALGRIND:-0}" = 1 ] && skip "strace of valgrind shows valgrind's own calls"
+    private_namespace
+    printf '::1 localhost\n127.0.0.1 localhost\n' >hosts
+    "${NS[@]}" mount --bind "$BATS_TEST_TMPDIR/hosts" /etc/hosts || skip "cannot bind-mount /etc/hosts here"
+    [ "$("${NS[@]}" getent ahosts localhost | awk 'NR == 1 {print $1}')" = ::1 ] || skip "::1 does not come first"
+    start_server
+    run --separate-stderr without_ipv6 sockets/dgclient -t 10
+    [ "$status" -eq 0 ]
+    expect_equal "$output" "$CLIENT_LINES"
+    expect_equal "$stderr" "dgclient: waiting for the server at localhost port 9877"
+    stop_server
+}
+
 @test "IPv6: dgserver -a ::1, dgclient -H ::1" {
     "$PY" -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' 2>/dev/null ||
         skip "no IPv6 loopback here"
