@@ -83,6 +83,14 @@ make_things() {
     rm stale.sock
 }
 
+@test "every socket program: -u '' (an empty path) is refused, exit 1 (the servers bound an abstract address of 108 zero bytes, then failed on lstat '')" {
+    for prog in server pollserver client dgserver dgclient fdreceiver fdsender; do
+        run --separate-stderr bounded "$prog" -u ''
+        [ "$status" -eq 1 ]
+        expect_equal "$stderr" "$prog: socket path is empty"
+    done
+}
+
 @test "server, pollserver, client -u in a directory they may not write: exit 1, nothing created or removed (issue 15)" {
     as_other
     RO_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ipc-ro.XXXXXX")
