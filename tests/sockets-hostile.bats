@@ -338,6 +338,37 @@ while os.path.exists("hold"):
     wait_exit "$peer"
 }
 
+@test "client: a server that does not accept (its backlog full) is given up on after -t, TCP and UNIX (issue 15: connect waited 2 min, or for ever)" {
+    touch hold
+    spawn_py full '
+import sys, time
+tcp = socket.socket()
+tcp.bind(("127.0.0.1", int(sys.argv[1])))
+tcp.listen(0)
+unix = socket.socket(socket.AF_UNIX)
+unix.bind("full.sock")
+unix.listen(0)
+# One connection each, never accepted: both queues are full.
+queued = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))), socket.socket(socket.AF_UNIX)]
+queued[1].connect("full.sock")
+print("full", flush=True)
+while os.path.exists("hold"):
+    time.sleep(0.01)
+os.unlink("full.sock")' "$PORT"
+    peer=$LAST_PID
+    wait_for_line full.out '^full$'
+    cmd_for sockets/client -p "$PORT" -t 1
+    run --separate-stderr timeout 20 "${CMD[@]}"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"client: gave up after 1 s: no server at localhost" ]]
+    cmd_for sockets/client -u full.sock -t 1
+    run --separate-stderr timeout 20 "${CMD[@]}"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"client: gave up after 1 s: no server at full.sock" ]]
+    rm hold
+    wait_exit "$peer"
+}
+
 @test "SIGINT/SIGTERM at random moments while server, pollserver or client waits: each ends within 1 s, leaves nothing (signal_storm)" {
     for sig in INT TERM; do
         for prog in server pollserver; do
