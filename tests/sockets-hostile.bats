@@ -45,6 +45,9 @@ snapshot() {
 # cpu_ticks PID : user + system CPU time the process has used, in clock ticks.
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
+# one_child PID : the process has exactly one child (for wait_until).
+one_child() { [ "$(pgrep -P "$1" | wc -l)" -eq 1 ]; }
+
 # as_other : the command prefix that runs a program as a user who may not
 # write where we may (root bypasses file permissions: CI runs as root).
 as_other() {
@@ -465,6 +468,10 @@ while os.path.exists("hold"):
             echo a >&4
             read -r -t 10 -u 4 echoed
             [ "$echoed" = a ]
+            # The children of the clients killed above end once they read
+            # their end-of-file (slowly under valgrind): until then pgrep
+            # names them too.
+            wait_until "$WAIT_LIMIT" one_child "$SERVER"
             kill -9 "$(pgrep -P "$SERVER")" # its child
             run timeout 5 cat <&4
             exec 4>&-
