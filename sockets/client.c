@@ -36,9 +36,18 @@ static const char usage_text[] =
     "Partner: server or pollserver. Example (two terminals):\n"
     "  ./server -p 5000        ./client -p 5000\n";
 
+/* SO_RCVTIMEO, SO_SNDTIMEO: a blocking call on fd that would wait longer
+ * fails (EAGAIN; connect: EINPROGRESS) after `seconds` (0 would mean never). */
+static void set_timeout(int fd, int option, double seconds)
+{
+    struct timeval tv = {.tv_sec = (time_t)seconds,
+                         .tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6)};
+    die_if(setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv) == -1, "setsockopt");
+}
+
 /* One connection attempt to every address of host:port, or to the UNIX
  * path. Returns the connected socket, or -1 if nothing listens there yet. */
-static int try_connect(const char *host, const char *port, const char *path)
+static int try_connect(const char *host, const char *port, const char *path, double seconds)
 {
     struct sockaddr_un un;
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res;
@@ -55,11 +64,16 @@ static int try_connect(const char *host, const char *port, const char *path)
     int fd = -1;
     for (struct addrinfo *ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
         fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd == -1 && errno == EAFNOSUPPORT)
+            continue; /* a kernel without IPv6 (ipv6.disable=1): the next address */
         die_if(fd == -1, "socket"); /* out of descriptors is no reason to wait */
+        /* connect waits for the handshake, or for room in a full backlog (a
+         * server that does not accept): at most what is left of -t, 1 s at least. */
+        set_timeout(fd, SO_SNDTIMEO, seconds > 1 ? seconds : 1);
         if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-            /* Not there (yet): try the next address, or again later. */
+            /* Not there (yet), or no room within the bound: the next address, or again later. */
             die_if(errno != ECONNREFUSED && errno != ENOENT && errno != EADDRNOTAVAIL &&
-                       errno != ENETUNREACH && errno != EINTR,
+                       errno != ENETUNREACH && errno != EINTR && errno != EINPROGRESS && errno != EAGAIN,
                    "connect %s", path ? path : host);
             close(fd);
             fd = -1;
@@ -96,7 +110,8 @@ int main(int argc, char *argv[])
 
     struct backoff wait = backoff_start(timeout);
     int fd;
-    for (bool said = false; (fd = try_connect(host, port, path)) == -1; said = true) {
+    for (bool said = false; (fd = try_connect(host, port, path, wait.deadline - now_monotonic())) == -1;
+         said = true) {
         if (!said)
             note("waiting for the server at %s%s%s", path ? path : host, path ? "" : " port ",
                  path ? "" : port);
@@ -106,12 +121,9 @@ int main(int argc, char *argv[])
             fail("gave up after %g s: no server at %s", timeout, path ? path : host);
         }
     }
-    /* Bound each read: a server that never answers cannot hang us. (A zero
-     * SO_RCVTIMEO would mean no bound at all: -t 0 keeps the default 30 s.) */
+    /* Bound each read: a server that never answers cannot hang us (-t 0: 30 s). */
     double echo_wait = timeout > 0 ? timeout : 30;
-    struct timeval tv = {.tv_sec = (time_t)echo_wait,
-                         .tv_usec = (suseconds_t)((echo_wait - (double)(time_t)echo_wait) * 1e6)};
-    die_if(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1, "setsockopt");
+    set_timeout(fd, SO_RCVTIMEO, echo_wait);
 
     puts("Connect to server, about to write some stuff...");
     char buf[BuffSize] = {0};

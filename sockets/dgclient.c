@@ -60,6 +60,8 @@ static void resolve(const char *host, const char *port, const char *path)
 static int open_socket(void)
 {
     int fd = socket(server->ai_family, SOCK_DGRAM, 0);
+    if (fd == -1 && errno == EAFNOSUPPORT)
+        return -1; /* a kernel without IPv6 (ipv6.disable=1): the next address */
     die_if(fd == -1, "socket");
     struct sockaddr_un me = {.sun_family = AF_UNIX};
     if (server->ai_family == AF_UNIX)

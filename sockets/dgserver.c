@@ -116,9 +116,15 @@ static int bind_udp(const char *address, const char *port)
     return fd;
 }
 
+/* At exit: the path, if it is still the socket we bound (not what came since). */
+static struct stat bound;
 static void remove_path(void)
 {
-    unlink(path);
+    struct stat st;
+    if (lstat(path, &st) == 0 && st.st_dev == bound.st_dev && st.st_ino == bound.st_ino)
+        unlink(path);
+    else
+        note("%s is no longer the socket we bound: left alone", path);
 }
 
 /* The same for a UNIX-domain datagram socket: its address is a path. */
@@ -132,7 +138,7 @@ static int bind_unix(void)
         die_if(errno != EADDRINUSE, "bind %s", path);
         replace_stale(fd, &addr);
     }
-    die_if(atexit(remove_path) != 0, "atexit");
+    die_if(lstat(path, &bound) == -1 || atexit(remove_path) != 0, "lstat %s", path);
     return fd;
 }
 

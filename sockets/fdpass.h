@@ -78,6 +78,8 @@
 static inline struct sockaddr_un fdpass_address(const char *path)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (*path == '\0') /* "" would name an abstract address of 108 zero bytes */
+        fail("socket path is empty");
     if (strlen(path) >= sizeof addr.sun_path)
         fail("socket path too long: %s", path);
     memcpy(addr.sun_path, path, strlen(path) + 1);

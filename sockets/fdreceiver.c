@@ -35,8 +35,8 @@ static const char usage_text[] =
 
 static int listen_at(const char *path, double timeout);
 static void wait_failed(const char *call, const char *what, double seconds);
-static int conn = -1; /* refuse: answer FdPassRefused, say why, exit 1 */
-#define refuse(...) (send(conn, &(char){FdPassRefused}, 1, MSG_NOSIGNAL), fail(__VA_ARGS__))
+static int conn = -1; /* refuse: say why, answer FdPassRefused, exit 1 */
+#define refuse(...) (note(__VA_ARGS__), send(conn, &(char){FdPassRefused}, 1, MSG_NOSIGNAL), exit(1))
 
 int main(int argc, char *argv[])
 {
@@ -58,8 +58,7 @@ int main(int argc, char *argv[])
     catch_stop_signals();
     int listener = listen_at(path, timeout);
     printf("Listening on %s for a descriptor...\n", path);
-    /* One data byte, and room for FdPassRoom descriptors (the kernel drops any
-     * more: MSG_CTRUNC) in a buffer aligned as a cmsghdr must be. */
+    /* One data byte, room for FdPassRoom descriptors (more: MSG_CTRUNC), aligned as a cmsghdr. */
     char byte = 0;
     struct iovec iov = {.iov_base = &byte, .iov_len = 1};
     _Alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * FdPassRoom)];
@@ -104,7 +103,8 @@ int main(int argc, char *argv[])
     die_if(getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &(socklen_t){sizeof peer}) == -1, "SO_PEERCRED");
     printf("Sender: PID %d, UID %u, GID %u (SO_PEERCRED)\n", peer.pid, peer.uid, peer.gid);
     char *text = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, memfd, 0); /* no copy */
-    die_if(text == MAP_FAILED, "mmap");
+    if (text == MAP_FAILED) /* EACCES: a descriptor opened write-only (via /proc/PID/fd) */
+        refuse("mmap: %s", strerror(errno));
     printf("Got a sealed memfd of %lld bytes, mapped read-only:\n", (long long)st.st_size);
     fwrite(text, 1, (size_t)st.st_size, stdout);
     die_if(munmap(text, (size_t)st.st_size) == -1 || close(memfd) == -1, "munmap, close");

@@ -109,7 +109,7 @@ static bool remove_stale_socket(const char *path)
 /* SIGINT, SIGTERM and SIGCHLD stay blocked from here on except inside
  * ppoll, which unblocks them (sets *wait_mask) atomically while it waits:
  * none can land between the loop's look at stop_signal and the wait (with
- * plain poll one could, and be noticed only when the next client comes). */
+ * plain poll one could: only the knock, 10 ms later, would end that wait). */
 static void block_signals(sigset_t *wait_mask)
 {
     sigset_t blocked;

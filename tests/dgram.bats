@@ -326,6 +326,21 @@ dgclient: no echo within 1 s: sending 'The Sound and the Fury' again"
     stop_server
 }
 
+@test "a kernel without IPv6: localhost's ::1 cannot even have a socket (EAFNOSUPPORT); the client goes on to 127.0.0.1" {
+    need strace strace
+    [ "${IPC_VALGRIND:-0}" = 1 ] && skip "strace of valgrind shows valgrind's own calls"
+    private_namespace
+    printf '::1 localhost\n127.0.0.1 localhost\n' >hosts
+    "${NS[@]}" mount --bind "$BATS_TEST_TMPDIR/hosts" /etc/hosts || skip "cannot bind-mount /etc/hosts here"
+    [ "$("${NS[@]}" getent ahosts localhost | awk 'NR == 1 {print $1}')" = ::1 ] || skip "::1 does not come first"
+    start_server
+    run --separate-stderr without_ipv6 sockets/dgclient -t 10
+    [ "$status" -eq 0 ]
+    expect_equal "$output" "$CLIENT_LINES"
+    expect_equal "$stderr" "dgclient: waiting for the server at localhost port 9877"
+    stop_server
+}
+
 @test "IPv6: dgserver -a ::1, dgclient -H ::1" {
     "$PY" -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' 2>/dev/null ||
         skip "no IPv6 loopback here"
@@ -479,6 +494,32 @@ time.sleep(600)' "$PORT"
     run --separate-stderr prog sockets/dgclient -u dg.sock
     [ "$status" -eq 0 ]
     stop_server
+}
+
+@test "UNIX: at exit the server removes its path only if it is still its socket: a file or a second server's socket put there since stays" {
+    start_server -u dg.sock
+    rm dg.sock
+    echo precious >dg.sock
+    stop_server
+    [ "$(cat dg.sock)" = precious ]
+    grep -qx 'dgserver: dg.sock is no longer the socket we bound: left alone' server.err
+    rm dg.sock
+    start_server -u dg.sock
+    first=$SERVER
+    rm dg.sock # the path is free: a second server binds it
+    start_bg second sockets/dgserver -u dg.sock
+    second=$LAST_PID
+    wait_for_line second.out '^Bound to '
+    kill -TERM "$first"
+    wait_exit "$first"
+    [ "$EXIT_CODE" -eq 0 ]
+    [ -S dg.sock ]
+    run --separate-stderr prog sockets/dgclient -u dg.sock -t 5
+    [ "$status" -eq 0 ]
+    kill -TERM "$second"
+    wait_exit "$second"
+    [ "$EXIT_CODE" -eq 0 ]
+    [ ! -e dg.sock ]
 }
 
 @test "UNIX: a regular file, a directory or a symlink at the path is refused, never removed or changed" {

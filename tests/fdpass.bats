@@ -26,7 +26,8 @@ start_receiver() {
 # A python3 sender nobody here wrote: PY_SENDER PATH KIND. KIND: sealed
 # (what fdsender sends), unsealed, nowrite (every seal but F_SEAL_WRITE),
 # two and five (memfds), file, pipe, big (65537 bytes), empty, byte (the
-# wrong data byte), none (the byte alone). Prints the receiver's answer.
+# wrong data byte), none (the byte alone), writeonly (a sealed memfd,
+# reopened write-only through /proc). Prints the receiver's answer.
 PY_SENDER='import fcntl, sys
 path, kind = sys.argv[1], sys.argv[2]
 ALL = fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL
@@ -48,6 +49,7 @@ elif kind == "big": fds = [memfd(b"x" * 65537)]
 elif kind == "empty": fds = [memfd(b"")]
 elif kind == "byte": data, fds = b"Z", [memfd(b"text\n")]
 elif kind == "none": fds = []
+elif kind == "writeonly": fds = [os.open("/proc/self/fd/%d" % memfd(b"text\n"), os.O_WRONLY)]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(path)
 socket.send_fds(s, [data], fds)
@@ -216,6 +218,18 @@ CANNOT_SEAL="not a memfd sealed against writing, shrinking and growing (it canno
     refused big "the memfd holds 65537 bytes, want 1 to 65536"
     rm -f receiver.* pysender.*
     refused empty "the memfd holds 0 bytes, want 1 to 65536"
+}
+
+@test "fd-passing: a sealed memfd passed write-only cannot be mapped to read: refused with the reason, the sender told (answer n)" {
+    start_receiver -u r.sock
+    spawn_py pysender "$PY_SENDER" r.sock writeonly
+    pysender=$LAST_PID
+    wait_exit "$RECEIVER"
+    [ "$EXIT_CODE" -eq 1 ]
+    expect_equal "$(cat receiver.err)" "fdreceiver: mmap: Permission denied"
+    wait_exit "$pysender"
+    expect_equal "$(cat pysender.out)" "answer n"
+    [ ! -e r.sock ]
 }
 
 @test "fd-passing: every descriptor a hostile sender passes is closed at once, the extra ones too (strace)" {

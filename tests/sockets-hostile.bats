@@ -45,6 +45,9 @@ snapshot() {
 # cpu_ticks PID : user + system CPU time the process has used, in clock ticks.
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
+# one_child PID : the process has exactly one child (for wait_until).
+one_child() { [ "$(pgrep -P "$1" | wc -l)" -eq 1 ]; }
+
 # as_other : the command prefix that runs a program as a user who may not
 # write where we may (root bypasses file permissions: CI runs as root).
 as_other() {
@@ -81,6 +84,14 @@ make_things() {
     done
     expect_equal "$(snapshot "${THINGS[@]}" stale.sock)" "$before"
     rm stale.sock
+}
+
+@test "every socket program: -u '' (an empty path) is refused, exit 1 (the servers bound an abstract address of 108 zero bytes, then failed on lstat '')" {
+    for prog in server pollserver client dgserver dgclient fdreceiver fdsender; do
+        run --separate-stderr bounded "$prog" -u ''
+        [ "$status" -eq 1 ]
+        expect_equal "$stderr" "$prog: socket path is empty"
+    done
 }
 
 @test "server, pollserver, client -u in a directory they may not write: exit 1, nothing created or removed (issue 15)" {
@@ -330,6 +341,37 @@ while os.path.exists("hold"):
     wait_exit "$peer"
 }
 
+@test "client: a server that does not accept (its backlog full) is given up on after -t, TCP and UNIX (issue 15: connect waited 2 min, or for ever)" {
+    touch hold
+    spawn_py full '
+import sys, time
+tcp = socket.socket()
+tcp.bind(("127.0.0.1", int(sys.argv[1])))
+tcp.listen(0)
+unix = socket.socket(socket.AF_UNIX)
+unix.bind("full.sock")
+unix.listen(0)
+# One connection each, never accepted: both queues are full.
+queued = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))), socket.socket(socket.AF_UNIX)]
+queued[1].connect("full.sock")
+print("full", flush=True)
+while os.path.exists("hold"):
+    time.sleep(0.01)
+os.unlink("full.sock")' "$PORT"
+    peer=$LAST_PID
+    wait_for_line full.out '^full$'
+    cmd_for sockets/client -p "$PORT" -t 1
+    run --separate-stderr timeout 20 "${CMD[@]}"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"client: gave up after 1 s: no server at localhost" ]]
+    cmd_for sockets/client -u full.sock -t 1
+    run --separate-stderr timeout 20 "${CMD[@]}"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"client: gave up after 1 s: no server at full.sock" ]]
+    rm hold
+    wait_exit "$peer"
+}
+
 @test "SIGINT/SIGTERM at random moments while server, pollserver or client waits: each ends within 1 s, leaves nothing (signal_storm)" {
     for sig in INT TERM; do
         for prog in server pollserver; do
@@ -426,6 +468,10 @@ while os.path.exists("hold"):
             echo a >&4
             read -r -t 10 -u 4 echoed
             [ "$echoed" = a ]
+            # The children of the clients killed above end once they read
+            # their end-of-file (slowly under valgrind): until then pgrep
+            # names them too.
+            wait_until "$WAIT_LIMIT" one_child "$SERVER"
             kill -9 "$(pgrep -P "$SERVER")" # its child
             run timeout 5 cat <&4
             exec 4>&-

@@ -292,6 +292,21 @@ ipv6() {
     each_server ipv6
 }
 
+@test "a kernel without IPv6: localhost's ::1 cannot even have a socket (EAFNOSUPPORT); the client goes on to 127.0.0.1 (S-8)" {
+    need strace strace
+    [ "${IPC_VALGRIND:-0}" = 1 ] && skip "strace of valgrind shows valgrind's own calls"
+    private_namespace
+    printf '::1 localhost\n127.0.0.1 localhost\n' >hosts
+    "${NS[@]}" mount --bind "$BATS_TEST_TMPDIR/hosts" /etc/hosts || skip "cannot bind-mount /etc/hosts here"
+    [ "$("${NS[@]}" getent ahosts localhost | awk 'NR == 1 {print $1}')" = ::1 ] || skip "::1 does not come first"
+    start_server
+    run --separate-stderr without_ipv6 sockets/client -p "$PORT" -t 10
+    [ "$status" -eq 0 ]
+    expect_equal "$output" "$CLIENT_LINES"
+    expect_equal "$stderr" "" # no wait: 127.0.0.1 listens
+    stop_server
+}
+
 client_first() {
     rm -f client.out client.err
     start_bg client sockets/client -p "$PORT"

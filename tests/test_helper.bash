@@ -128,6 +128,20 @@ need_py_module() {
     "$PY" -c "import $1" 2>/dev/null || skip "needs python3 module $1 (Debian package $2)"
 }
 
+# without_ipv6 NAME ARGS... : run one of the suite's programs (in the
+# foreground, with bats' run) as on a kernel booted with ipv6.disable=1: its
+# own first socket(AF_INET6, ...) fails with EAFNOSUPPORT, injected by
+# strace (glibc's AF_INET6 probe, made with SOCK_CLOEXEC, is left alone). A
+# dry run first counts the socket calls before it. Not under valgrind.
+without_ipv6() {
+    local n
+    export ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" # LeakSanitizer cannot run under ptrace
+    "${NS[@]}" env "IPC_TEST_TAG=$TAG" strace -qq -e trace=socket -o dry.txt "$BIN/$1" "${@:2}" >/dev/null 2>&1
+    n=$(grep -nE '^socket\(AF_INET6, SOCK_(STREAM|DGRAM), ' dry.txt | head -n 1 | cut -d: -f1)
+    [ -n "$n" ] || { cat dry.txt >&2; return 1; }
+    "${NS[@]}" env "IPC_TEST_TAG=$TAG" strace -qq -o /dev/null -e trace=socket -e "inject=socket:error=EAFNOSUPPORT:when=$n" "$BIN/$1" "${@:2}"
+}
+
 # private_namespace : from here on, this test's programs, peers and checks
 # run in IPC, network and mount namespaces of their own, with a private
 # /dev/shm, /dev/mqueue and loopback: the article's machine-wide default
