@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -277,6 +278,17 @@ int write_all(int fd, const void *buf, size_t len)
         len -= (size_t)n;
     }
     return 0;
+}
+
+struct sockaddr_un unix_address(const char *path)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (*path == '\0')
+        fail("socket path is empty");
+    if (strlen(path) >= sizeof addr.sun_path)
+        fail("socket path too long: %s", path);
+    memcpy(addr.sun_path, path, strlen(path) + 1); /* fits: checked above */
+    return addr;
 }
 
 int path_beside_program(const char *name, char *buf, size_t size)

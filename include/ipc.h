@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <time.h>
 
 #define EXIT_USAGE 2
@@ -114,6 +115,12 @@ bool pause_seconds(double seconds);
  * the same file, hence the same key, from any working directory (ERRATA
  * MQ-5). Returns 0, or -1 with errno set. */
 int path_beside_program(const char *name, char *buf, size_t size);
+
+/* The address of the UNIX-domain socket at PATH (the sockets' -u). Fails
+ * (exit 1) when PATH is empty, since "" would name an abstract address of
+ * 108 zero bytes, or too long for sun_path (108 bytes on Linux, the NUL
+ * included). */
+struct sockaddr_un unix_address(const char *path);
 
 /* write() until all `len` bytes are out: a pipe or socket may take fewer
  * bytes than offered. Returns 0, or -1 with errno set (EPIPE, EINTR after a

@@ -20,9 +20,6 @@
 #ifndef DGRAM_H
 #define DGRAM_H
 
-#include <string.h>
-#include <sys/un.h>
-
 #include "ipc.h"
 
 #define DgramPort "9877"          /* UDP port (option -p); UDP's 9877 and TCP's are different ports */
@@ -35,17 +32,5 @@
 
 static const char *const Books[ConversationLen] = {"War and Peace", "Pride and Prejudice",
                                                    "The Sound and the Fury"};
-
-/* A UNIX-domain socket's address: the path, which must fit in sun_path. */
-static inline struct sockaddr_un unix_address(const char *path)
-{
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (*path == '\0') /* "" would name an abstract address of 108 zero bytes */
-        fail("socket path is empty");
-    if (strlen(path) >= sizeof addr.sun_path)
-        fail("socket path too long: %s", path);
-    memcpy(addr.sun_path, path, strlen(path) + 1); /* fits: checked above */
-    return addr;
-}
 
 #endif

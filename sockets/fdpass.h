@@ -35,9 +35,6 @@
 #ifndef FDPASS_H
 #define FDPASS_H
 
-#include <string.h>
-#include <sys/un.h>
-
 #include "ipc.h"
 
 #define FdPassSocket "fdpass.sock" /* the receiver's socket path (option -u) */
@@ -72,18 +69,5 @@
 #define FdPassText                                                                                 \
     "What's in a name? That which we call a rose\n"                                                \
     "By any other name would smell as sweet.\n"
-
-/* The address both sides use: the path, which must fit sun_path (108 bytes
- * on Linux, the NUL included). */
-static inline struct sockaddr_un fdpass_address(const char *path)
-{
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (*path == '\0') /* "" would name an abstract address of 108 zero bytes */
-        fail("socket path is empty");
-    if (strlen(path) >= sizeof addr.sun_path)
-        fail("socket path too long: %s", path);
-    memcpy(addr.sun_path, path, strlen(path) + 1);
-    return addr;
-}
 
 #endif

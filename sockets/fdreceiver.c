@@ -138,7 +138,7 @@ static void wait_failed(const char *call, const char *what, double seconds)
  * symlink is never touched. SO_RCVTIMEO is accept's timeout (socket(7)). */
 static int listen_at(const char *path, double timeout)
 {
-    struct sockaddr_un addr = fdpass_address(path);
+    struct sockaddr_un addr = unix_address(path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     die_if(fd == -1, "socket");
     umask(0177); /* the socket file is created 0600 (and we create nothing else) */

@@ -134,7 +134,7 @@ int main(int argc, char *argv[])
  * receiver is busy (its backlog is full: EAGAIN, as we do not block). */
 static int try_connect(const char *path)
 {
-    struct sockaddr_un addr = fdpass_address(path);
+    struct sockaddr_un addr = unix_address(path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     die_if(fd == -1, "socket");
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {

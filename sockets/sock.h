@@ -8,9 +8,6 @@
 #ifndef SOCK_H
 #define SOCK_H
 
-#include <string.h>
-#include <sys/un.h>
-
 #include "ipc.h"
 
 #define PortNumber 9876       /* TCP port (option -p) */
@@ -23,17 +20,5 @@
 
 static const char *const Books[ConversationLen] = {"War and Peace", "Pride and Prejudice",
                                                    "The Sound and the Fury"};
-
-/* A UNIX-domain socket's address: the path, which must fit in sun_path. */
-static inline struct sockaddr_un unix_address(const char *path)
-{
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    if (*path == '\0') /* "" would name an abstract address of 108 zero bytes */
-        fail("socket path is empty");
-    if (strlen(path) >= sizeof addr.sun_path)
-        fail("socket path too long: %s", path);
-    memcpy(addr.sun_path, path, strlen(path) + 1); /* fits: checked above */
-    return addr;
-}
 
 #endif
