@@ -96,9 +96,10 @@ static inline void print_counts(const int sigs[], int n, const long counts[])
 {
     puts("received:");
     for (int i = 0; i < n; i++) {
-        char name[32];
-        if (counts[sigs[i]] > 0)
+        if (counts[sigs[i]] > 0) {
+            char name[32];
             printf("  %-12s %ld\n", sig_name(sigs[i], name, sizeof name), counts[sigs[i]]);
+        }
     }
 }
 
