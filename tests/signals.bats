@@ -93,6 +93,22 @@ $CLOSING"
     done
 }
 
+@test "shutdown: a SIGTERM that lands after the child looked at its flag and before its nap ends that nap at once, not a nap later (a stop signal is never lost)" {
+    need gdb gdb
+    [ "${IPC_VALGRIND:-0}" != 1 ] || skip "gdb cannot run a program under valgrind"
+    # gdb follows the child and holds it at the C library's nap call, its
+    # first: the flag was just found 0, the system call not yet made.
+    # There the child gets SIGTERM (gdb passes it on: the handler runs).
+    # Naps of 600 s: one more nap would be far past the bound below.
+    spawn g gdb -q -batch -ex 'set follow-fork-mode child' -ex 'handle SIGTERM nostop noprint pass' \
+        -ex 'break nanosleep' -ex 'break pselect' -ex run \
+        -ex 'python import os; os.kill(gdb.selected_inferior().pid, 15)' -ex 'shell touch sent' -ex continue \
+        --args "$BIN/signals/shutdown" -d 3600 -n 600
+    wait_for_path sent
+    wait_for_line g.out $'^\tChild confirming received signal: 15$'
+    refute grep -q $'^\tChild just woke up' g.out
+}
+
 @test "shutdown: kill -9 of the parent: the child is told (SIGTERM) and ends gracefully" {
     start_bg shutdown signals/shutdown -d 30 -n 0.05
     parent=$LAST_PID
