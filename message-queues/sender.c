@@ -32,7 +32,10 @@ static const char usage_text[] =
     "Partner: receiver (same -k and -i). Example:\n"
     "  ./sender -k /tmp/q && ./receiver -k /tmp/q\n";
 
+#define CreateGrace 1 /* seconds a sender may take from msgget to its first msgsnd */
+
 static int qid = -1; /* removed at exit until all six messages are in */
+static void clear_stale_queue(key_t key);
 
 static void remove_unfinished_queue(void)
 {
@@ -67,24 +70,12 @@ int main(int argc, char *argv[])
     key_t key = ftok(key_path, (int)id);
     die_if(key == -1, "ftok %s", key_path);
 
-    /* A queue already under this key: if its last sender still runs, it is
-     * another sender's, mid-run: refuse, touching nothing. Otherwise it was
-     * left by a run that did not finish (MQ-4): its messages would be read
-     * as ours. Remove it. */
-    int old = msgget(key, 0);
-    if (old != -1) {
-        struct msqid_ds ds;
-        die_if(msgctl(old, IPC_STAT, &ds) == -1, "msgctl IPC_STAT (key 0x%08x)", (unsigned)key);
-        if (sender_alive(ds.msg_lspid, ds.msg_stime))
-            fail("another sender (PID %d) is using key 0x%08x", (int)ds.msg_lspid, (unsigned)key);
-        die_if(msgctl(old, IPC_RMID, NULL) == -1, "msgctl IPC_RMID (stale queue)");
-        note("removed a queue left by an earlier run (key 0x%08x)", (unsigned)key);
-    } else {
-        die_if(errno != ENOENT, "msgget");
-    }
+    clear_stale_queue(key); /* refuse a live sender's queue, remove a dead one's */
 
     /* IPC_EXCL: a fresh queue, ours alone; 0600: only our user (MQ-6). */
     qid = msgget(key, IPC_CREAT | IPC_EXCL | AccessPerms);
+    if (qid == -1 && errno == EEXIST) /* created since we looked */
+        fail("another sender is using key 0x%08x", (unsigned)key);
     die_if(qid == -1, "msgget key 0x%08x", (unsigned)key);
     atexit(remove_unfinished_queue);
 
@@ -105,4 +96,32 @@ int main(int argc, char *argv[])
     }
     qid = -1; /* complete: the queue now belongs to the receiver */
     return 0;
+}
+
+/* A queue already under this key: if its last sender still runs, it is
+ * another sender's, mid-run: refuse, touching nothing. With no message yet
+ * (msg_lspid 0) and made a moment ago, its sender is between msgget and its
+ * first msgsnd: wait for that send, a little. Otherwise it was left by a run
+ * that did not finish (MQ-4): its messages would be read as ours. Remove it. */
+static void clear_stale_queue(key_t key)
+{
+    struct backoff grace = backoff_start(CreateGrace + 1);
+    for (int old; (old = msgget(key, 0)) != -1;) {
+        struct msqid_ds ds;
+        if (msgctl(old, IPC_STAT, &ds) == -1) {
+            die_if(errno != EINVAL && errno != EIDRM, "msgctl IPC_STAT (key 0x%08x)", (unsigned)key);
+            continue; /* removed since msgget: a receiver finished */
+        }
+        if (ds.msg_lspid == 0 && time(NULL) - ds.msg_ctime <= CreateGrace && backoff_wait(&grace))
+            continue;
+        if (stop_signal)
+            exit_on_stop_signal();
+        if (sender_alive(ds.msg_lspid, ds.msg_stime))
+            fail("another sender (PID %d) is using key 0x%08x", (int)ds.msg_lspid, (unsigned)key);
+        if (msgctl(old, IPC_RMID, NULL) == 0)
+            note("removed a queue left by an earlier run (key 0x%08x)", (unsigned)key);
+        else
+            die_if(errno != EINVAL && errno != EIDRM, "msgctl IPC_RMID (stale queue)");
+    }
+    die_if(errno != ENOENT, "msgget key 0x%08x", (unsigned)key);
 }

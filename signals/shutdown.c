@@ -7,13 +7,14 @@
  *
  *     ./shutdown                      (about 6 seconds; -d and -n shorten it)
  */
-#define _XOPEN_SOURCE 700 /* POSIX: sigaction, sigprocmask, sigtimedwait, kill, nanosleep (ERRATA B-2) */
+#define _XOPEN_SOURCE 700 /* POSIX: sigaction, sigprocmask, sigtimedwait, kill, pselect (ERRATA B-2) */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/select.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,11 +49,15 @@ static struct timespec timespec_of(double seconds)
     return ts;
 }
 
-/* Sleep, unless a signal arrives first (nanosleep returns EINTR then). */
-static void nap(double seconds)
+/* Sleep, unless SIGTERM arrives first. The child keeps SIGTERM blocked, and
+ * pselect lets it in (wait_mask) only while it waits, in one step: a SIGTERM
+ * that came after the last look at got_signal is pending, and ends the nap at
+ * once (EINTR). Unblocked all along, it would run the handler just before
+ * nanosleep, and the child would nap a whole nap more. */
+static void nap(double seconds, const sigset_t *wait_mask)
 {
     struct timespec ts = timespec_of(seconds);
-    nanosleep(&ts, NULL);
+    pselect(0, NULL, NULL, NULL, &ts, wait_mask);
 }
 
 static void child_code(const sigset_t *old_mask, double nap_seconds, pid_t parent)
@@ -61,7 +66,7 @@ static void child_code(const sigset_t *old_mask, double nap_seconds, pid_t paren
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = graceful;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: nanosleep is interrupted */
+    sa.sa_flags = 0; /* no SA_RESTART: pselect is interrupted */
     die_if(sigaction(SIGTERM, &sa, NULL) == -1, "sigaction");
     /* Linux: if the parent dies without telling us (kill -9), the kernel
      * sends us SIGTERM, so the child never naps on alone. If it is already
@@ -69,18 +74,17 @@ static void child_code(const sigset_t *old_mask, double nap_seconds, pid_t paren
     die_if(prctl(PR_SET_PDEATHSIG, SIGTERM) == -1, "prctl");
     if (getppid() != parent)
         die_if(kill(getpid(), SIGTERM) == -1, "kill");
-    /* The handler is in place: let SIGTERM in. One that arrived since the
-     * fork was held pending, and is delivered right here (SIG-3). */
-    die_if(sigprocmask(SIG_SETMASK, old_mask, NULL) == -1, "sigprocmask");
 
+    /* The handler is in place: each nap lets SIGTERM in. One that arrived
+     * since the fork was held pending, and ends the first nap (SIG-3). */
     while (!got_signal) {
-        nap(nap_seconds);
+        nap(nap_seconds, old_mask);
         if (!got_signal)
             puts("\tChild just woke up, but going back to sleep.");
     }
     printf("\tChild confirming received signal: %d\n", (int)got_signal);
     puts("\tChild about to terminate gracefully...");
-    nap(nap_seconds);
+    nap(nap_seconds, old_mask);
     puts("\tChild terminating now...");
     /* stdout is line-buffered, so every line above is already written,
      * even to a pipe or a file (SIG-2); _exit skips the parent's atexit

@@ -42,6 +42,8 @@ static const char usage_text[] =
     "Partner: sigsender. Example (two terminals):\n"
     "  ./sigfdreceiver          ./sigsender PID USR1 7\n";
 
+static bool quit_line(const char *buf, ssize_t n);
+
 int main(int argc, char *argv[])
 {
     double timeout = -1; /* poll's -1: no timeout */
@@ -88,7 +90,7 @@ int main(int argc, char *argv[])
         if (fds[1].revents != 0) {
             char line[64];
             ssize_t n = read(STDIN_FILENO, line, sizeof line);
-            if (n > 0 && line[0] == 'q')
+            if (n > 0 && quit_line(line, n))
                 stop = true;
             if (n <= 0)
                 fds[1].fd = -1; /* end of input (or /dev/null): poll ignores it from now on */
@@ -115,4 +117,17 @@ int main(int argc, char *argv[])
     if (idle && total == 0)
         fail("no signal came in %g s", timeout);
     return 0;
+}
+
+/* Is there a line "q" in what read returned? A read of a pipe may hold
+ * several lines, or part of one (a terminal gives one line a read). */
+static bool quit_line(const char *buf, ssize_t n)
+{
+    static enum { LineStart, JustQ, Other } seen = LineStart; /* the line so far */
+    for (ssize_t i = 0; i < n; i++) {
+        if (buf[i] == '\n' && seen == JustQ)
+            return true;
+        seen = buf[i] == '\n' ? LineStart : seen == LineStart && buf[i] == 'q' ? JustQ : Other;
+    }
+    return false;
 }

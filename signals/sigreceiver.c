@@ -9,9 +9,10 @@
  *
  * The handler (sigaction with SA_SIGINFO) copies what the kernel tells it
  * into a pipe, with write(), which is async-signal-safe; the main loop reads
- * the pipe and does the printing (the "self-pipe trick"). Standard signals
- * that arrive while one is pending merge into one; real-time signals
- * (SIGRTMIN+n) queue, each with its value: see README.md.
+ * the pipe and does the printing (the "self-pipe trick"). A burst can fill
+ * the pipe: a stop signal with no room there is kept in flags, never lost.
+ * Standard signals that arrive while one is pending merge into one;
+ * real-time signals (SIGRTMIN+n) queue, each with its value: see README.md.
  */
 #define _XOPEN_SOURCE 700 /* POSIX.1-2008: sigaction, siginfo_t, SA_SIGINFO, SI_QUEUE (ERRATA B-2) */
 #include <errno.h>
@@ -42,14 +43,23 @@ struct record {
 
 static int self_pipe[2];
 static volatile sig_atomic_t lost = 0; /* records the pipe had no room for */
+/* A stop signal the pipe had no room for (a burst filled it): never lost. */
+static volatile sig_atomic_t stop_signo = 0, stop_code, stop_pid;
 
 static void on_signal(int signo, siginfo_t *info, void *context)
 {
     (void)context;
     int saved_errno = errno; /* write() may change it under the main flow */
     struct record r = {signo, info->si_code, info->si_value.sival_int, info->si_pid};
-    if (write(self_pipe[1], &r, sizeof r) != (ssize_t)sizeof r)
-        lost = lost + 1;
+    if (write(self_pipe[1], &r, sizeof r) != (ssize_t)sizeof r) {
+        if ((signo == SIGTERM || signo == SIGINT) && !stop_signo) {
+            stop_code = info->si_code;
+            stop_pid = info->si_pid;
+            stop_signo = signo; /* last: the main flow reads the other two after it */
+        } else {
+            lost = lost + 1;
+        }
+    }
     errno = saved_errno;
 }
 
@@ -85,9 +95,13 @@ int main(int argc, char *argv[])
     for (;;) {
         struct record r;
         ssize_t n = read(self_pipe[0], &r, sizeof r); /* one whole record: < PIPE_BUF */
-        die_if(n == -1 && errno != EINTR, "read");
-        if (n != (ssize_t)sizeof r)
+        if (n == -1 && errno == EAGAIN) /* emptied: now the stop that found it full */
+            r = (struct record){stop_signo, stop_code, 0, stop_pid};
+        else if (n != (ssize_t)sizeof r) {
+            die_if(n == -1 && errno != EINTR, "read");
             continue;
+        } else if (stop_signo) /* the pipe was full: read what is in it, without waiting */
+            die_if(fcntl(self_pipe[0], F_SETFL, O_NONBLOCK) == -1, "fcntl");
         if (r.signo >= 0 && r.signo < 65)
             counts[r.signo]++;
         print_signal(r.signo, r.code, (int)r.pid, r.value);

@@ -80,6 +80,7 @@ spawn_stopped() {
         -e inject="$call:signal=SIGSTOP:when=$n" "$BIN/$name" "$@"
     wait_until "$WAIT_LIMIT" stopped_child "$LAST_PID"
 }
+backing_off_or_gone() { grep -q nanosleep "/proc/$1/wchan" 2>/dev/null || ! alive "$1"; }
 stopped_child() { STOPPED=$(pgrep -P "$1") && [ "$(proc_state "$STOPPED")" = t ]; }
 
 # in_msgrcv PID : the process sleeps in the kernel's msgrcv.
@@ -400,6 +401,36 @@ INSIDE
     expect_equal "$stderr" "sender: another sender (PID $STOPPED) is using key $KEY"
     [ -z "$output" ]
     kill -CONT "$STOPPED"
+    wait_exit "$first"
+    [ "$EXIT_CODE" -eq 0 ]
+    expect_equal "$(cat first.out)" "$SENT"
+    run prog message-queues/receiver "${K[@]}"
+    [ "$status" -eq 0 ]
+    expect_equal "$output" "$RECEIVED"
+}
+
+@test "a second sender that finds the first between msgget and its first msgsnd waits for that send, then refuses; it never removes a live sender's queue (MQ-4)" {
+    # The first's queue has no message yet (msg_lspid 0), like one a sender
+    # killed before its first send leaves: only its age tells them apart.
+    # strace stops it on leaving its msgget(IPC_CREAT), and again on leaving
+    # its first msgsnd, so that it is still alive, mid-run, when the second
+    # looks again.
+    need strace strace
+    spawn first env "ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0" strace -qq -o /dev/null -e trace=msgget,msgsnd \
+        -e inject=msgget:signal=SIGSTOP:when=2 -e inject=msgsnd:signal=SIGSTOP:when=1 \
+        "$BIN/message-queues/sender" "${K[@]}"
+    first=$LAST_PID
+    wait_until "$WAIT_LIMIT" stopped_child "$first"
+    start_bg second message-queues/sender "${K[@]}"
+    second=$LAST_PID
+    wait_until "$WAIT_LIMIT" backing_off_or_gone "$second" # without the wait, it removed the queue
+    kill -CONT "$STOPPED"
+    wait_exit "$second"
+    wait_until "$WAIT_LIMIT" stopped_child "$first"
+    kill -CONT "$STOPPED"
+    [ "$EXIT_CODE" -eq 1 ]
+    expect_equal "$(cat second.err)" "sender: another sender (PID $STOPPED) is using key $KEY"
+    [ ! -s second.out ]
     wait_exit "$first"
     [ "$EXIT_CODE" -eq 0 ]
     expect_equal "$(cat first.out)" "$SENT"

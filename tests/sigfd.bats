@@ -266,6 +266,16 @@ received:
     stop_receiver
 }
 
+@test "sigfdreceiver: a line q quits wherever it falls in what one read returns (a pipe hands over several lines); a line quit does not" {
+    run --separate-stderr prog signals/sigfdreceiver -t 5 <<<$'hello\nq\nmore'
+    [ "$status" -eq 0 ]
+    expect_equal "$(tail -n 1 <<<"$output")" "received:"
+    [ -z "$stderr" ]
+    run --separate-stderr prog signals/sigfdreceiver -t 0.5 <<<quit
+    [ "$status" -eq 1 ]
+    expect_equal "$stderr" "sigfdreceiver: no signal came in 0.5 s"
+}
+
 @test "sigfdreceiver -t: SECONDS without a signal end it, exit 1 if none came, 0 if one did; -t 0 does not wait" {
     cmd_for signals/sigfdreceiver -t 0
     run --separate-stderr timeout -k 5 "$WAIT_LIMIT" "${CMD[@]}"

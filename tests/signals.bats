@@ -93,6 +93,22 @@ $CLOSING"
     done
 }
 
+@test "shutdown: a SIGTERM that lands after the child looked at its flag and before its nap ends that nap at once, not a nap later (a stop signal is never lost)" {
+    need gdb gdb
+    [ "${IPC_VALGRIND:-0}" != 1 ] || skip "gdb cannot run a program under valgrind"
+    # gdb follows the child and holds it at the C library's nap call, its
+    # first: the flag was just found 0, the system call not yet made.
+    # There the child gets SIGTERM (gdb passes it on: the handler runs).
+    # Naps of 600 s: one more nap would be far past the bound below.
+    spawn g gdb -q -batch -ex 'set follow-fork-mode child' -ex 'handle SIGTERM nostop noprint pass' \
+        -ex 'break nanosleep' -ex 'break pselect' -ex run \
+        -ex 'python import os; os.kill(gdb.selected_inferior().pid, 15)' -ex 'shell touch sent' -ex continue \
+        --args "$BIN/signals/shutdown" -d 3600 -n 600
+    wait_for_path sent
+    wait_for_line g.out $'^\tChild confirming received signal: 15$'
+    refute grep -q $'^\tChild just woke up' g.out
+}
+
 @test "shutdown: kill -9 of the parent: the child is told (SIGTERM) and ends gracefully" {
     start_bg shutdown signals/shutdown -d 30 -n 0.05
     parent=$LAST_PID
@@ -186,6 +202,46 @@ print(os.getpid())' "$RPID" >py.out
     wait_for_line receiver.out 'SIGRTMIN\+3 from PID [0-9]+, value 500$'
     stop_receiver
     grep -qE '^  SIGRTMIN\+3 +500$' receiver.out
+}
+
+# sig_bit PID FIELD SIGNO : signal SIGNO's bit is set in /proc/PID/status's FIELD
+# (SigCgt: caught; ShdPnd: pending).
+sig_bit() {
+    local mask
+    mask=$(awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status") || return 1
+    [ -n "$mask" ] && (((16#$mask >> ($3 - 1)) & 1))
+}
+
+@test "hostile: sigreceiver whose pipe a burst filled still stops on SIGTERM, after printing what the pipe held (a stop signal is never lost)" {
+    # Its stdout, a FIFO that python3 does not read yet: the main flow
+    # blocks in write, the handler's records fill the self-pipe, and the
+    # record of the SIGTERM that comes next finds no room.
+    mkfifo stdout.fifo
+    spawn_py reader '
+import shutil, time
+f = open("stdout.fifo", "rb")
+while not os.path.exists("go"): time.sleep(0.01)
+with open("received.txt", "wb") as out: shutil.copyfileobj(f, out)'
+    cmd_for signals/sigreceiver
+    spawn receiver sh -c 'exec "$@" >stdout.fifo' sh "${CMD[@]}"
+    RPID=$LAST_PID
+    wait_until "$WAIT_LIMIT" sig_bit "$RPID" SigCgt 34 # SIGRTMIN caught: the handlers are in place
+    run prog signals/sigsender -n 3000 "$RPID" RTMIN 1
+    [ "$status" -eq 0 ]
+    wait_in_kernel "$RPID" pipe_write
+    run prog signals/sigsender -n 5000 "$RPID" RTMIN 3001
+    [ "$status" -eq 0 ]
+    wait_until "$WAIT_LIMIT" refute sig_bit "$RPID" ShdPnd 34 # all delivered: the pipe is full
+    kill -TERM "$RPID"
+    wait_until "$WAIT_LIMIT" refute sig_bit "$RPID" ShdPnd 15
+    touch go
+    wait_exit "$RPID"
+    [ "$EXIT_CODE" -eq 0 ]
+    grep -q '^SIGTERM from PID [0-9]* (kill)$' received.txt
+    grep -qE '^  SIGTERM +1$' received.txt
+    grep -qE '^  \(([0-9]+) not recorded: the pipe was full\)$' received.txt
+    [ "$(grep -c '^SIGRTMIN from PID' received.txt)" -eq "$(awk '$1 == "SIGRTMIN" && NF == 2 {print $2}' received.txt)" ]
+    rm stdout.fifo
 }
 
 @test "SIGKILL cannot be caught: the receiver dies at once, no summary (SIG-5)" {
