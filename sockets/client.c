@@ -112,7 +112,7 @@ int main(int argc, char *argv[])
     int fd;
     for (bool said = false; (fd = try_connect(host, port, path, wait.deadline - now_monotonic())) == -1;
          said = true) {
-        if (!said)
+        if (!said && timeout > 0) /* -t 0: one try, no waiting to speak of */
             note("waiting for the server at %s%s%s", path ? path : host, path ? "" : " port ",
                  path ? "" : port);
         if (!backoff_wait(&wait)) {

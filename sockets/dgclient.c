@@ -141,7 +141,7 @@ int main(int argc, char *argv[])
                 retry = retry * 2 < RetryMax ? retry * 2 : RetryMax;
                 continue;
             }
-            if (said++ == 0)
+            if (said++ == 0 && timeout > 0)
                 note("waiting for the server at %s", where);
             if (!backoff_wait(&wait) && !stop_signal) /* stopped: seen at the loop's top */
                 fail("gave up after %g s: no server at %s", timeout, where);

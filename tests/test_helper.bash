@@ -60,7 +60,9 @@ cmd_for() {
     shift
     CMD=("${NS[@]}" env "IPC_TEST_TAG=$TAG")
     if [ "${IPC_VALGRIND:-0}" = 1 ]; then
-        CMD+=(valgrind -q --error-exitcode=99 --leak-check=full
+        # --vgdb=no: no gdbserver pipe in /tmp (as another user, valgrind
+        # failed on a leftover one of the same PID: EACCES)
+        CMD+=(valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full
             "--show-leak-kinds=definite,indirect"
             "--errors-for-leak-kinds=definite,indirect"
             "--log-file=$BATS_TEST_TMPDIR/valgrind.%p")
