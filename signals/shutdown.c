@@ -57,7 +57,7 @@ static struct timespec timespec_of(double seconds)
 static void nap(double seconds, const sigset_t *wait_mask)
 {
     struct timespec ts = timespec_of(seconds);
-    pselect(0, NULL, NULL, NULL, &ts, wait_mask);
+    die_if(pselect(0, NULL, NULL, NULL, &ts, wait_mask) == -1 && errno != EINTR, "pselect");
 }
 
 static void child_code(const sigset_t *old_mask, double nap_seconds, pid_t parent)
