@@ -107,6 +107,13 @@ $CLOSING"
     wait_for_path sent
     wait_for_line g.out $'^\tChild confirming received signal: 15$'
     refute grep -q $'^\tChild just woke up' g.out
+    # gdb's batch ends at the child's last nap, and kills the child; the
+    # parent (detached, in a process group of its own) then reports that and
+    # exits. Wait for both, or teardown may find the parent mid-exit.
+    wait_exit "$LAST_PID"
+    parent=$(sed -nE 's/^\[Detaching after fork from parent process ([0-9]+)\]$/\1/p' g.out)
+    [ -n "$parent" ]
+    wait_until "$WAIT_LIMIT" refute alive "$parent"
 }
 
 @test "shutdown: kill -9 of the parent: the child is told (SIGTERM) and ends gracefully" {
