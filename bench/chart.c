@@ -113,6 +113,29 @@ static void time_label(char *buf, size_t len, double us)
 }
 
 /* Text from outside the program (uname), escaped for XML. */
+/* The frame of a panel whose x axis is a time (the round trips, the
+ * servers' times): a gridline and a label at each decade, lighter lines at
+ * 2..9 times it. */
+static void time_frame(FILE *f, const struct axis *x, double left, double top, double bottom)
+{
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"none\" stroke=\"#999\"/>\n", left,
+            top, LAT_W, bottom - top);
+    for (int e = (int)lround(log10(x->lo)); e <= (int)lround(log10(x->hi)); e++) {
+        double v = pow(10, e);
+        char label[32];
+        time_label(label, sizeof label, v);
+        double px = at(x, v);
+        fprintf(f, "<line x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                   "<text x=\"%.2f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"11\">%s</text>\n",
+                px, top, px, bottom, px, bottom + 15, label);
+        for (int k = 2; k < 10 && v < x->hi; k++) {
+            double pk = at(x, v * k);
+            fprintf(f, "<line x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" stroke=\"#f2f2f2\"/>\n", pk, top, pk,
+                    bottom);
+        }
+    }
+}
+
 static void put_escaped(FILE *f, const char *s)
 {
     for (; *s; s++) {
@@ -352,22 +375,7 @@ static void latency_panel(struct chart *c, double top)
                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11.5\">%s</text>\n",
                 (double)TP_LEFT + 230 * w, top - 52, BAR_H, where_color[w], TP_LEFT + 230 * w + 16.0, top - 43,
                 where_words[strcmp(lim->where[w], "cross") == 0]);
-    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"none\" stroke=\"#999\"/>\n", left,
-            top, LAT_W, bottom - top);
-    for (int e = (int)lround(log10(x.lo)); e <= (int)lround(log10(x.hi)); e++) {
-        double v = pow(10, e);
-        char label[32];
-        time_label(label, sizeof label, v);
-        double px = at(&x, v);
-        fprintf(f, "<line x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                   "<text x=\"%.2f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"11\">%s</text>\n",
-                px, top, px, bottom, px, bottom + 15, label);
-        for (int k = 2; k < 10 && v < x.hi; k++) {
-            double pk = at(&x, v * k);
-            fprintf(f, "<line x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" stroke=\"#f2f2f2\"/>\n", pk, top, pk,
-                    bottom);
-        }
-    }
+    time_frame(f, &x, left, top, bottom);
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\">round trip (log scale)</text>\n",
             left + LAT_W / 2.0, bottom + 34);
 
@@ -511,22 +519,7 @@ static void servers_time_panel(struct chart *c, double top)
                    "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11.5\">%s, %s</text>\n",
                 lx, ly, BAR_H, series_color(&ser[s]), lx + 16, ly + 9, ser[s].server, series_words(&ser[s]));
     }
-    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"none\" stroke=\"#999\"/>\n", left,
-            top, LAT_W, bottom - top);
-    for (int e = (int)lround(log10(x.lo)); e <= (int)lround(log10(x.hi)); e++) {
-        double v = pow(10, e);
-        char label[32];
-        time_label(label, sizeof label, v);
-        double px = at(&x, v);
-        fprintf(f, "<line x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                   "<text x=\"%.2f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"11\">%s</text>\n",
-                px, top, px, bottom, px, bottom + 15, label);
-        for (int k = 2; k < 10 && v < x.hi; k++) {
-            double pk = at(&x, v * k);
-            fprintf(f, "<line x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" stroke=\"#f2f2f2\"/>\n", pk, top, pk,
-                    bottom);
-        }
-    }
+    time_frame(f, &x, left, top, bottom);
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\">time per connection "
                "(connect, a line, its echo, close) and per round trip (log scale)</text>\n",
             left + LAT_W / 2.0, bottom + 34);
